@@ -1,0 +1,86 @@
+/*
+ * progress.c - terminal progress lines (see progress.h).
+ */
+#include "base/progress.h"
+
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+static bool g_quiet;
+
+void progress_set_quiet(bool quiet)
+{
+    g_quiet = quiet;
+}
+
+bool progress_enabled(void)
+{
+    return !g_quiet && isatty(STDERR_FILENO);
+}
+
+double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void progress_start(progress_t *p, const char *label, const char *unit,
+                    uint64_t total)
+{
+    p->label = label;
+    p->unit = unit;
+    p->total = total;
+    p->done = 0;
+    p->t0 = p->tlast = now_seconds();
+    p->active = progress_enabled();
+    p->printed = false;
+}
+
+static void human(double v, char *out, size_t n)
+{
+    if (v >= 1e9)
+        snprintf(out, n, "%.2fG", v / 1e9);
+    else if (v >= 1e6)
+        snprintf(out, n, "%.2fM", v / 1e6);
+    else if (v >= 1e3)
+        snprintf(out, n, "%.1fk", v / 1e3);
+    else
+        snprintf(out, n, "%.0f", v);
+}
+
+void progress_update(progress_t *p, uint64_t done)
+{
+    double t, rate;
+    char r[32], d[32];
+
+    p->done = done;
+    if (!p->active)
+        return;
+    t = now_seconds();
+    if (t - p->tlast < 0.1)
+        return;
+    p->tlast = t;
+    rate = (t > p->t0) ? (double)done / (t - p->t0) : 0.0;
+    human(rate, r, sizeof(r));
+    human((double)done, d, sizeof(d));
+    if (p->total > 0 && rate > 0) {
+        double eta = (double)(p->total - (done < p->total ? done : p->total)) /
+                     rate;
+        fprintf(stderr, "\r\033[K%s: %s %s (%.0f%%), %s %s/s, ETA %.0fs",
+                p->label, d, p->unit, 100.0 * (double)done / (double)p->total,
+                r, p->unit, eta);
+    } else {
+        fprintf(stderr, "\r\033[K%s: %s %s, %s %s/s", p->label, d, p->unit, r,
+                p->unit);
+    }
+    p->printed = true;
+}
+
+void progress_finish(progress_t *p)
+{
+    if (p->active && p->printed)
+        fprintf(stderr, "\r\033[K");
+    p->printed = false;
+}

@@ -1,0 +1,151 @@
+/*
+ * str.c - slices and bounded buffers (see str.h).
+ */
+#include "base/str.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base/err.h"
+#include "base/mem.h"
+
+str_t str_from(const char *cstr)
+{
+    return (str_t){cstr, cstr ? strlen(cstr) : 0};
+}
+
+bool str_eq(str_t a, str_t b)
+{
+    return a.n == b.n && (a.n == 0 || memcmp(a.p, b.p, a.n) == 0);
+}
+
+bool str_eq_cstr(str_t a, const char *b)
+{
+    return str_eq(a, str_from(b));
+}
+
+bool str_ieq_cstr(str_t a, const char *b)
+{
+    size_t n = strlen(b);
+    return a.n == n && (n == 0 || strncasecmp(a.p, b, n) == 0);
+}
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' ||
+           c == '\v';
+}
+
+str_t str_trim(str_t s)
+{
+    while (s.n > 0 && is_space(s.p[0])) {
+        s.p++;
+        s.n--;
+    }
+    while (s.n > 0 && is_space(s.p[s.n - 1]))
+        s.n--;
+    return s;
+}
+
+char *str_dup(str_t s)
+{
+    return xstrndup(s.p ? s.p : "", s.n);
+}
+
+void buf_init(buf_t *b, size_t max)
+{
+    memset(b, 0, sizeof(*b));
+    b->max = max;
+    b->cap = 64;
+    b->p = xmalloc(b->cap);
+    b->p[0] = '\0';
+}
+
+void buf_free(buf_t *b)
+{
+    free(b->p);
+    b->p = NULL;
+    b->n = b->cap = 0;
+}
+
+void buf_reset(buf_t *b)
+{
+    b->n = 0;
+    if (b->p)
+        b->p[0] = '\0';
+}
+
+static int buf_reserve(buf_t *b, size_t extra)
+{
+    size_t need = b->n + extra + 1;
+    if (b->max && need > b->max + 1)
+        return FERR_LIMIT;
+    if (need > b->cap) {
+        size_t c = b->cap ? b->cap : 64;
+        while (c < need)
+            c *= 2;
+        b->p = xrealloc(b->p, c);
+        b->cap = c;
+    }
+    return FERR_OK;
+}
+
+int buf_append(buf_t *b, const void *p, size_t n)
+{
+    if (buf_reserve(b, n) != FERR_OK)
+        return FERR_LIMIT;
+    if (n)
+        memcpy(b->p + b->n, p, n);
+    b->n += n;
+    b->p[b->n] = '\0';
+    return FERR_OK;
+}
+
+int buf_putc(buf_t *b, char c)
+{
+    return buf_append(b, &c, 1);
+}
+
+int buf_puts(buf_t *b, const char *s)
+{
+    return buf_append(b, s, strlen(s));
+}
+
+int buf_vprintf(buf_t *b, const char *fmt, va_list ap)
+{
+    va_list ap2;
+    int n;
+
+    va_copy(ap2, ap);
+    n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
+    if (n < 0)
+        return FERR_PARSE;
+    if (buf_reserve(b, (size_t)n) != FERR_OK)
+        return FERR_LIMIT;
+    vsnprintf(b->p + b->n, (size_t)n + 1, fmt, ap);
+    b->n += (size_t)n;
+    return FERR_OK;
+}
+
+int buf_printf(buf_t *b, const char *fmt, ...)
+{
+    va_list ap;
+    int rc;
+    va_start(ap, fmt);
+    rc = buf_vprintf(b, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+char *buf_steal(buf_t *b)
+{
+    char *p = b->p;
+    if (p == NULL)
+        p = xstrdup("");
+    b->p = NULL;
+    b->n = b->cap = 0;
+    return p;
+}
