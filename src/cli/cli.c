@@ -50,8 +50,8 @@ static const cli_command_t *find_command(const char *name)
 static void usage(FILE *fp)
 {
     fprintf(fp,
-            "usage: ferry [-C DIR] [-f FILE] [--set KEY=VALUE]... [--quiet] "
-            "[--json] COMMAND [ARGS]\n\ncommands:\n");
+            "usage: ferry [-C DIR] [-f FILE] [--set KEY=VALUE]... [--registry DIR] "
+            "[--quiet] [--json] COMMAND [ARGS]\n\ncommands:\n");
     for (const cli_command_t *c = cli_commands; c->name; c++)
         fprintf(fp, "  %-12s %s\n", c->name, c->summary);
 }
@@ -107,6 +107,9 @@ int cli_main(int argc, char **argv)
         } else if (strncmp(a, "--set=", 6) == 0) {
             ctx.sets[ctx.nsets++] = a + 6;
             i++;
+        } else if (strcmp(a, "--registry") == 0 && i + 1 < argc) {
+            ctx.registry_dir = argv[i + 1];
+            i += 2;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             ctx.quiet = true;
             i++;
@@ -137,6 +140,8 @@ int cli_main(int argc, char **argv)
         free(ctx.sets);
         return 2;
     }
+    if (ctx.registry_dir == NULL)
+        ctx.registry_dir = "registry"; /* TODO(lead): from ferry.yaml */
     progress_set_quiet(ctx.quiet);
     rc = cmd->run(&ctx, argc - i, argv + i);
     free(ctx.sets);

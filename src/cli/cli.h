@@ -18,6 +18,8 @@ typedef struct cli_ctx {
     size_t nsets;
     bool quiet;               /* --quiet: no progress, no chatter */
     bool json;                /* --json: machine-readable output */
+    const char *registry_dir; /* --registry DIR, else ferry.yaml's
+                                 registry.path, else "registry" */
 } cli_ctx_t;
 
 typedef int (*cli_handler_fn)(cli_ctx_t *ctx, int argc, char **argv);
