@@ -15,6 +15,7 @@
 const cli_command_t cli_commands[] = {
     {"help", cmd_help, "show commands, or the usage of one", "help [COMMAND]"},
     {"version", cmd_version, "print ferry's version", "version"},
+    {"init", cmd_init, "scaffold a project (ferry.yaml + example data) from a template", "init TEMPLATE [DIR] [--rows N] [--force]"},
     {"reference", cmd_reference, "print the ferry.yaml key reference (docs/reference.md)", "reference"},
     {NULL, NULL, NULL, NULL},
 };

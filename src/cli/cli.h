@@ -47,5 +47,11 @@ void cli_info(const cli_ctx_t *ctx, const char *fmt, ...)
 int cmd_help(cli_ctx_t *ctx, int argc, char **argv);
 int cmd_version(cli_ctx_t *ctx, int argc, char **argv);
 int cmd_reference(cli_ctx_t *ctx, int argc, char **argv);
+int cmd_init(cli_ctx_t *ctx, int argc, char **argv);
+
+/* Scaffold template `tmpl` into dir (cmd_init.c; also used by demo). */
+struct ferr;
+int init_project(const char *tmpl, const char *dir, size_t rows, bool force,
+                 struct ferr *e);
 
 #endif
