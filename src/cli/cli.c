@@ -15,6 +15,8 @@
 const cli_command_t cli_commands[] = {
     {"help", cmd_help, "show commands, or the usage of one", "help [COMMAND]"},
     {"version", cmd_version, "print ferry's version", "version"},
+    {"models", cmd_models, "model registry: list, show, promote, rollback, diff, import, export, delete",
+     "models list|show|history|promote|rollback|diff|import|export|delete ... (ferry models help)"},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -46,5 +46,6 @@ void cli_info(const cli_ctx_t *ctx, const char *fmt, ...)
 /* Handlers (cmd_*.c). */
 int cmd_help(cli_ctx_t *ctx, int argc, char **argv);
 int cmd_version(cli_ctx_t *ctx, int argc, char **argv);
+int cmd_models(cli_ctx_t *ctx, int argc, char **argv);
 
 #endif

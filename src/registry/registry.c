@@ -455,11 +455,13 @@ static int append_history(reg_t *r, const char *name, const char *action,
     int fd, rc = FERR_OK;
 
     now_iso(when);
-    h = json_pack("{s:s,s:s,s:s,s:o,s:o,s:s?,s:s}", "at", when, "action",
-                  action, "alias", alias, "from",
+    h = json_pack("{s:s,s:s,s:s,s:o,s:o}", "at", when, "action", action,
+                  "alias", alias, "from",
                   from ? json_integer(from) : json_null(), "to",
-                  to ? json_integer(to) : json_null(), "reason", reason,
-                  "user", current_user());
+                  to ? json_integer(to) : json_null());
+    if (reason)
+        json_object_set_new(h, "reason", json_string(reason));
+    json_object_set_new(h, "user", json_string(current_user()));
     if (extra)
         json_object_update(h, extra);
     line = json_dumps(h, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -1058,7 +1060,7 @@ static void diff_values(const char *path, json_t *a, json_t *b, json_t *out)
         free(keys.a);
         return;
     }
-    if (a && b && json_equal(a, b))
+    if ((a == NULL && b == NULL) || (a && b && json_equal(a, b)))
         return;
     json_array_append_new(out, json_pack("{s:s,s:O,s:O}", "path", path, "a",
                                          a ? a : json_null(), "b",
