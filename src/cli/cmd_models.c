@@ -30,7 +30,8 @@ typedef struct models_opts {
     const char *pos[MODELS_MAX_POS];
     int npos;
     bool json, force, lower_is_better;
-    const char *alias, *reason, *metric, *split, *features, *objective;
+    const char *alias, *reason, *metric, *split, *features, *objective,
+        *metrics;
     double tolerance, floor;
 } models_opts_t;
 
@@ -69,6 +70,7 @@ static const models_opt_t models_opt_table[] = {
     O_STR("--split", split),
     O_STR("--features", features),
     O_STR("--objective", objective),
+    O_STR("--metrics", metrics),
     O_NUM("--tolerance", tolerance),
     O_NUM("--floor", floor),
 };
@@ -469,17 +471,29 @@ static int models_import(cli_ctx_t *ctx, reg_t *r, models_opts_t *o)
 {
     ferr_t e = {0};
     strvec_t feats = {0};
+    json_t *extra = NULL;
     char *model = NULL;
     size_t n;
     int v = 0, rc;
 
     rc = o->features ? feature_list(o->features, &feats, &e) : FERR_OK;
+    if (rc == FERR_OK && o->metrics) {
+        /* {"split": {"metric": value}}, as ferry's own manifests have it. */
+        json_error_t je;
+        json_t *m = json_load_file(o->metrics, JSON_REJECT_DUPLICATES, &je);
+        if (m == NULL)
+            rc = ferr_set(&e, FERR_PARSE, "%s:%d:%d: %s", o->metrics, je.line,
+                          je.column, je.text);
+        else
+            extra = json_pack("{s:o}", "metrics", m);
+    }
     if (rc == FERR_OK)
         rc = file_read_all(o->pos[1], REG_MODEL_MAX, &model, &n, &e);
     if (rc == FERR_OK)
         rc = reg_import_xgboost(r, o->pos[0], model, n,
                                 (const char *const *)feats.a, feats.n,
-                                o->objective, o->pos[1], &v, &e);
+                                o->objective, o->pos[1], extra, &v, &e);
+    json_decref(extra);
     for (size_t i = 0; i < feats.n; i++)
         free(feats.a[i]);
     free(feats.a);
@@ -555,8 +569,9 @@ static const models_sub_t models_subs[] = {
      "move an alias back to its previous version"},
     {"diff", models_diff, 3, 3, "--json", "diff NAME A B",
      "params, metrics, features and schema differences of two versions"},
-    {"import", models_import, 2, 2, "--json --features --objective",
-     "import NAME MODEL.json [--features FILE|a,b,c] [--objective OBJ]",
+    {"import", models_import, 2, 2, "--json --features --objective --metrics",
+     "import NAME MODEL.json [--features FILE|a,b,c] [--objective OBJ] "
+     "[--metrics METRICS.json]",
      "register an XGBoost JSON model trained elsewhere"},
     {"export", models_export, 2, 2, "--json", "export NAME[@X] DIR",
      "copy a version's model.json and manifest.json to DIR"},

@@ -104,7 +104,7 @@ static int importance(const json_t *trees, const char *const *names, size_t nf,
 int reg_import_xgboost(reg_t *r, const char *name, const void *model,
                        size_t n, const char *const *features, size_t nf,
                        const char *objective, const char *source,
-                       int *version_out, ferr_t *e)
+                       const json_t *extra, int *version_out, ferr_t *e)
 {
     const char *where = source ? source : "model";
     json_error_t je;
@@ -211,6 +211,8 @@ int reg_import_xgboost(reg_t *r, const char *name, const void *model,
                     "importance", imp, "model", "format", "xgboost-json",
                     "lineage", "imported_from", where);
     imp = NULL;
+    if (json_is_object(extra))
+        json_object_update(man, (json_t *)extra);
     rc = reg_register(r, name, model, n, man, version_out, e);
 out:
     json_decref(doc);

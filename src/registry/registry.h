@@ -78,11 +78,13 @@ int reg_register(reg_t *r, const char *name, const void *model, size_t n,
  * The bytes are stored exactly.  features (nf names, type "float") become the
  * feature schema and must match learner_model_param.num_feature; if nf == 0
  * the model's own learner.feature_names are used.  objective NULL: read from
- * the model.  Gain/weight importances are computed from the trees. */
+ * the model.  Gain/weight importances are computed from the trees.  extra
+ * (may be NULL): manifest fields to add or override, e.g. {"metrics": ...}
+ * measured by the team that trained the model. */
 int reg_import_xgboost(reg_t *r, const char *name, const void *model,
                        size_t n, const char *const *features, size_t nf,
                        const char *objective, const char *source,
-                       int *version_out, ferr_t *e);
+                       const json_t *extra, int *version_out, ferr_t *e);
 
 /* Point alias at version, subject to gate (NULL: none) unless force.  The
  * refusal is FERR_REFUSED with both values in the message; aliases and
