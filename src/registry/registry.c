@@ -950,12 +950,12 @@ static int list_one(reg_t *r, const char *name, json_t **out, ferr_t *e)
                 json_array_append_new(names, json_string(k));
         }
         json_array_append_new(
-            vers, json_pack("{s:i,s:O,s:O,s:O,s:o}", "version", vs.a[i],
+            vers, json_pack("{s:i,s:O,s:O,s:o,s:o}", "version", vs.a[i],
                             "created_at", json_object_get(m, "created_at"),
                             "objective", json_object_get(m, "objective"),
                             "metrics",
                             json_object_get(m, "metrics")
-                                ? json_object_get(m, "metrics")
+                                ? json_incref(json_object_get(m, "metrics"))
                                 : json_object(),
                             "aliases", names));
         json_decref(m);
