@@ -17,6 +17,8 @@ const cli_command_t cli_commands[] = {
     {"version", cmd_version, "print ferry's version", "version"},
     {"init", cmd_init, "scaffold a project (ferry.yaml + example data) from a template", "init TEMPLATE [DIR] [--rows N] [--force]"},
     {"reference", cmd_reference, "print the ferry.yaml key reference (docs/reference.md)", "reference"},
+    {"models", cmd_models, "model registry: list, show, promote, rollback, diff, import, export, delete",
+     "models list|show|history|promote|rollback|diff|import|export|delete ... (ferry models help)"},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -53,5 +53,6 @@ int cmd_init(cli_ctx_t *ctx, int argc, char **argv);
 struct ferr;
 int init_project(const char *tmpl, const char *dir, size_t rows, bool force,
                  struct ferr *e);
+int cmd_models(cli_ctx_t *ctx, int argc, char **argv);
 
 #endif
