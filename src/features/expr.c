@@ -388,6 +388,23 @@ static const char *tname(ftype_t t)
     return t == XT_NULL ? "null" : ftype_name(t);
 }
 
+/* A text literal compared with a date is parsed now, once. */
+static int const_to_time(parser_t *p, xnode_t **slot, ftype_t t)
+{
+    str_t s = col_str((*slot)->konst, 0);
+    bool was_null = col_is_null((*slot)->konst, 0);
+    char text[128];
+    snprintf(text, sizeof(text), "%.*s", s.n > 100 ? 100 : (int)s.n, s.p);
+    xnode_cast(slot, t);
+    *slot = fold(*slot);
+    if (!was_null && col_is_null((*slot)->konst, 0)) {
+        perr(p, (*slot)->pos, FERR_PARSE, "'%s' is not a %s (expected %s)", text,
+             ftype_name(t), t == FT_DATE ? "YYYY-MM-DD" : "YYYY-MM-DD HH:MM:SS");
+        return -1;
+    }
+    return 0;
+}
+
 /* Two operands of a comparison: numeric with numeric, text with text,
  * time with time; a string constant meets a time by being parsed. */
 static int check_compare(parser_t *p, xnode_t *nd)
@@ -412,14 +429,10 @@ static int check_compare(parser_t *p, xnode_t *nd)
     }
     if (xtype_text(ta) && xtype_text(tb))
         return 0;
-    if (xtype_time(ta) && xtype_text(tb) && (*b)->kind == XN_CONST) {
-        xnode_cast(b, ta);
-        return 0;
-    }
-    if (xtype_time(tb) && xtype_text(ta) && (*a)->kind == XN_CONST) {
-        xnode_cast(a, tb);
-        return 0;
-    }
+    if (xtype_time(ta) && xtype_text(tb) && (*b)->kind == XN_CONST)
+        return const_to_time(p, b, ta);
+    if (xtype_time(tb) && xtype_text(ta) && (*a)->kind == XN_CONST)
+        return const_to_time(p, a, tb);
     if (xtype_time(ta) && xtype_time(tb)) {
         xnode_cast(a, FT_DATETIME);
         xnode_cast(b, FT_DATETIME);
@@ -1216,8 +1229,12 @@ int expr_compile(const char *src, const table_t *schema, expr_t **out,
     xnode_t *root = parse_expr(&p);
     if (root && p.t.kind != TK_EOF) {
         char b[64];
-        perr(&p, p.t.pos, FERR_PARSE, "expected an operator or end, found %s",
-             tok_desc(&p, b, sizeof(b)));
+        if (p.t.kind == TK_BAD)
+            perr(&p, p.t.pos, FERR_PARSE, "unexpected character '%.*s'",
+                 p.t.len, p.src + p.t.pos);
+        else
+            perr(&p, p.t.pos, FERR_PARSE, "expected an operator or end, found %s",
+                 tok_desc(&p, b, sizeof(b)));
         node_free(root);
         root = NULL;
     }
