@@ -184,7 +184,7 @@ static void test_errors(void **state)
     expect_err("case when b then 1", FERR_PARSE, "expected 'end'");
     expect_err("in_day_ranges(d, '12-15..13-03')", FERR_PARSE, "is not 'MM-DD..MM-DD'");
     expect_err("in_day_ranges(d, s)", FERR_TYPE, "must be a string literal");
-    expect_err("regexp_like(s, '(')", FERR_TYPE, "pattern '('");
+    expect_err("regexp_like(s, '(')", FERR_PARSE, "pattern '('");
     expect_err("split_part(s, ',', 0)", FERR_TYPE, "literal >= 1");
     expect_err("i in (1, i)", FERR_TYPE, "list of literals");
     expect_err("i is 3", FERR_PARSE, "expected 'null' after 'is'");
