@@ -434,6 +434,8 @@ static int check_compare(parser_t *p, xnode_t *nd)
     if (xtype_time(tb) && xtype_text(ta) && (*a)->kind == XN_CONST)
         return const_to_time(p, a, tb);
     if (xtype_time(ta) && xtype_time(tb)) {
+        if (ta == tb)
+            return 0;
         xnode_cast(a, FT_DATETIME);
         xnode_cast(b, FT_DATETIME);
         return 0;

@@ -1101,11 +1101,12 @@ static int emit_make_date(const xnode_t *nd, sql_dialect_t d, char **a,
     const char *day = nd->nargs > 2 ? a[2] : "1";
     int rc;
     if (d == SQL_SQLITE) {
-        /* printf() turns a null into 0 and date() rolls 02-30 over into
-         * March, so test nulls first and keep only dates that round-trip */
+        /* printf() turns a null into 0 and date() keeps an impossible
+         * 02-30 as it is, so test nulls first and keep only dates that
+         * survive a trip through the day number */
         rc = buf_printf(out,
                         "(SELECT CASE WHEN y_ IS NULL OR m_ IS NULL OR d_ IS NULL "
-                        "THEN NULL WHEN date(v_) = v_ THEN v_ END FROM (SELECT "
+                        "THEN NULL WHEN date(julianday(v_)) = v_ THEN v_ END FROM (SELECT "
                         "y_, m_, d_, printf('%%04d-%%02d-%%02d', y_, m_, d_) AS v_ "
                         "FROM (SELECT %s AS y_, %s AS m_, %s AS d_)))",
                         a[0], m.p, day);
@@ -1168,11 +1169,11 @@ static int emit_to_time(const xnode_t *nd, sql_dialect_t d, char **a,
                             "%s with format '%s' has no SQLite form (SQLite "
                             "reads only ISO dates)",
                             date ? "to_date" : "to_datetime", fmt);
-        /* date() accepts 02-30 and rolls it into March: keep only values
-         * that round-trip, as parse.h's strict calendar does */
+        /* date() passes 02-30 through: keep only values that survive a
+         * trip through the day number, as parse.h's strict calendar does */
         if (date)
             return buf_printf(out,
-                              "(SELECT CASE WHEN date(v_) = v_ THEN v_ END FROM "
+                              "(SELECT CASE WHEN date(julianday(v_)) = v_ THEN v_ END FROM "
                               "(SELECT trim(%s) AS v_))", a[0]);
         return buf_printf(out, "datetime(trim(%s))", a[0]);
     }
