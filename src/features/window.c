@@ -888,3 +888,343 @@ int win_compute(const table_t *t, const win_spec_t *w, const char *outname,
     win_plan_free(p);
     return rc;
 }
+
+/* ---- SQL ---------------------------------------------------------------
+ *
+ * all / rows frames are one standard window:
+ *   AGG(x) OVER (PARTITION BY e ORDER BY t NULLS LAST, _row
+ *                ROWS BETWEEN {UNBOUNDED|N} PRECEDING AND {1 PRECEDING|CURRENT ROW})
+ * A duration frame cannot be one window: RANGE offsets need a single numeric
+ * ORDER BY key, and then earlier and later rows of the same time are peers
+ * that the frame cannot tell apart.  So it is the union of two disjoint
+ * frames, combined per aggregate:
+ *   R: earlier times   ORDER BY tk RANGE BETWEEN d PRECEDING AND 1 PRECEDING
+ *   P: same time, earlier in the file (and the current row if included)
+ *      PARTITION BY e, t ORDER BY _row ROWS UNBOUNDED PRECEDING AND ...
+ * where tk is the time as an integer (days or epoch seconds), so "1
+ * PRECEDING" means "strictly earlier".  Rows with a null time sort last and
+ * get NULL, as in win_compute. */
+
+typedef struct {
+    sql_dialect_t d;
+    const win_spec_t *w;
+    char *x;  /* quoted value */
+    char *t;  /* quoted time */
+    char *tk; /* time as an integer */
+    char *row; /* quoted _row */
+    char *ov; /* main OVER (...) */
+    char *ovr, *ovp; /* duration parts */
+} win_sql_t;
+
+static char *win_sql_quote(sql_dialect_t d, const char *name)
+{
+    buf_t b = {0};
+    sql_quote_ident(d, name, &b);
+    return buf_steal(&b);
+}
+
+static const char *win_sql_float(sql_dialect_t d)
+{
+    return d == SQL_SQLITE ? "REAL" : d == SQL_POSTGRES ? "DOUBLE PRECISION"
+                                                        : "DOUBLE";
+}
+
+static char *win_sql_tkey(sql_dialect_t d, ftype_t tt, const char *t)
+{
+    buf_t b = {0};
+    if (tt == FT_DATE) {
+        if (d == SQL_SQLITE)
+            buf_printf(&b, "CAST(julianday(%s) - 2440587.5 AS INTEGER)", t);
+        else if (d == SQL_POSTGRES)
+            buf_printf(&b, "(%s - DATE '1970-01-01')", t);
+        else
+            buf_printf(&b, "DATEDIFF(%s, DATE'1970-01-01')", t);
+    } else if (tt == FT_DATETIME) {
+        if (d == SQL_SQLITE)
+            buf_printf(&b, "CAST(strftime('%%s', %s) AS INTEGER)", t);
+        else if (d == SQL_POSTGRES)
+            buf_printf(&b, "CAST(EXTRACT(EPOCH FROM %s) AS BIGINT)", t);
+        else
+            buf_printf(&b, "UNIX_TIMESTAMP(%s)", t);
+    } else {
+        buf_puts(&b, t);
+    }
+    return buf_steal(&b);
+}
+
+/* "x" for min/max/last/lag; numeric for sum/mean/std (PostgreSQL and Spark
+ * cannot add booleans). */
+static void win_sql_num(const win_sql_t *c, buf_t *o)
+{
+    if (c->w->value_type == FT_BOOL)
+        buf_printf(o, "CAST(%s AS INTEGER)", c->x);
+    else
+        buf_puts(o, c->x);
+}
+
+static void win_sql_fnum(const win_sql_t *c, buf_t *o)
+{
+    buf_printf(o, "CAST(%s AS %s)", c->x, win_sql_float(c->d));
+}
+
+/* AGG(arg) OVER ov with arg one of: x, numeric x, float x, x*x. */
+enum { ARG_X, ARG_NUM, ARG_F, ARG_FSQ, ARG_STAR };
+
+static void win_sql_call(const win_sql_t *c, const char *fn, int arg,
+                         const char *ov, buf_t *o)
+{
+    buf_printf(o, "%s(", fn);
+    switch (arg) {
+    case ARG_X:
+        buf_puts(o, c->x);
+        break;
+    case ARG_NUM:
+        win_sql_num(c, o);
+        break;
+    case ARG_F:
+        win_sql_fnum(c, o);
+        break;
+    case ARG_FSQ:
+        win_sql_fnum(c, o);
+        buf_putc(o, '*');
+        win_sql_fnum(c, o);
+        break;
+    default:
+        buf_putc(o, '*');
+        break;
+    }
+    buf_printf(o, ") OVER (%s)", ov);
+}
+
+/* Latest non-null value in a frame: none of the three dialects share a
+ * spelling.  SQLite packs (time, row, value) into text whose MAX is the
+ * latest, with 17 significant digits so doubles round-trip. */
+static void win_sql_last(const win_sql_t *c, const char *ov, buf_t *o)
+{
+    ftype_t vt = c->w->value_type;
+    if (c->d == SQL_SPARK) {
+        buf_printf(o, "LAST(%s, TRUE) OVER (%s)", c->x, ov);
+    } else if (c->d == SQL_POSTGRES) {
+        buf_printf(o, "(ARRAY_AGG(%s) FILTER (WHERE %s IS NOT NULL) OVER (%s))"
+                   "[COUNT(%s) OVER (%s)]", c->x, c->x, ov, c->x, ov);
+    } else {
+        const char *cast = vt == FT_FLOAT ? "REAL"
+                           : (vt == FT_INT || vt == FT_BOOL) ? "INTEGER" : NULL;
+        buf_puts(o, cast ? "CAST(substr(" : "substr(");
+        buf_printf(o, "MAX(CASE WHEN %s IS NOT NULL THEN printf('%%020d%%020d', "
+                   "%s + 4611686018427387904, %s) || ", c->x, c->tk, c->row);
+        if (vt == FT_FLOAT)
+            buf_printf(o, "printf('%%!.17g', %s)", c->x);
+        else
+            buf_puts(o, c->x);
+        buf_printf(o, " END) OVER (%s), 41)", ov);
+        if (cast)
+            buf_printf(o, " AS %s)", cast);
+    }
+}
+
+/* min/max of two partial results, either of which may be NULL. */
+static void win_sql_pick(const char *a, const char *b, const char *op,
+                         buf_t *o)
+{
+    buf_printf(o, "CASE WHEN %s IS NULL THEN %s WHEN %s IS NULL THEN %s "
+               "WHEN %s %s %s THEN %s ELSE %s END", a, b, b, a, a, op, b, a, b);
+}
+
+static void win_sql_std_from_sums(const win_sql_t *c, const char *n,
+                                  const char *s, const char *q, buf_t *o)
+{
+    const char *mx = c->d == SQL_SQLITE ? "MAX" : "GREATEST";
+    buf_printf(o, "CASE WHEN %s < 2 THEN NULL ELSE SQRT(%s(0, (%s - %s * %s / "
+               "%s) / (%s - 1))) END", n, mx, q, s, s, n, n);
+}
+
+/* One frame: the aggregate over ov. */
+static void win_sql_single(const win_sql_t *c, const char *ov, buf_t *o)
+{
+    const win_spec_t *w = c->w;
+    switch (w->agg) {
+    case WIN_COUNT:
+        win_sql_call(c, "COUNT", w->value ? ARG_X : ARG_STAR, ov, o);
+        break;
+    case WIN_SUM:
+        win_sql_call(c, "SUM", ARG_NUM, ov, o);
+        break;
+    case WIN_MEAN:
+        win_sql_call(c, "AVG", ARG_F, ov, o);
+        break;
+    case WIN_MIN:
+        win_sql_call(c, "MIN", ARG_X, ov, o);
+        break;
+    case WIN_MAX:
+        win_sql_call(c, "MAX", ARG_X, ov, o);
+        break;
+    case WIN_STD:
+        if (c->d != SQL_SQLITE) {
+            win_sql_call(c, "STDDEV_SAMP", ARG_F, ov, o);
+        } else {
+            buf_t n = {0}, s = {0}, q = {0};
+            win_sql_call(c, "COUNT", ARG_X, ov, &n);
+            win_sql_call(c, "SUM", ARG_F, ov, &s);
+            win_sql_call(c, "SUM", ARG_FSQ, ov, &q);
+            win_sql_std_from_sums(c, n.p, s.p, q.p, o);
+            buf_free(&n);
+            buf_free(&s);
+            buf_free(&q);
+        }
+        break;
+    case WIN_LAST:
+        win_sql_last(c, ov, o);
+        break;
+    default:
+        break;
+    }
+}
+
+/* Duration: combine the R and P parts. */
+static void win_sql_duration(const win_sql_t *c, buf_t *o)
+{
+    const win_spec_t *w = c->w;
+    buf_t a = {0}, b = {0}, na = {0}, nb = {0}, s = {0}, n = {0}, q = {0};
+    int targ = w->agg == WIN_MEAN || w->agg == WIN_STD ? ARG_F : ARG_NUM;
+
+    switch (w->agg) {
+    case WIN_COUNT:
+        buf_putc(o, '(');
+        win_sql_single(c, c->ovr, o);
+        buf_puts(o, " + ");
+        win_sql_single(c, c->ovp, o);
+        buf_putc(o, ')');
+        break;
+    case WIN_MIN:
+    case WIN_MAX:
+        win_sql_single(c, c->ovr, &a);
+        win_sql_single(c, c->ovp, &b);
+        win_sql_pick(a.p, b.p, w->agg == WIN_MIN ? "<" : ">", o);
+        break;
+    case WIN_LAST:
+        buf_puts(o, "COALESCE(");
+        win_sql_single(c, c->ovp, o);
+        buf_puts(o, ", ");
+        win_sql_single(c, c->ovr, o);
+        buf_putc(o, ')');
+        break;
+    default: /* sum, mean, std from counts and sums of both parts */
+        win_sql_call(c, "COUNT", ARG_X, c->ovr, &na);
+        win_sql_call(c, "COUNT", ARG_X, c->ovp, &nb);
+        buf_printf(&n, "(%s + %s)", na.p, nb.p);
+        buf_puts(&s, "(COALESCE(");
+        win_sql_call(c, "SUM", targ, c->ovr, &s);
+        buf_puts(&s, ", 0) + COALESCE(");
+        win_sql_call(c, "SUM", targ, c->ovp, &s);
+        buf_puts(&s, ", 0))");
+        if (w->agg == WIN_SUM) {
+            buf_printf(o, "CASE WHEN %s = 0 THEN NULL ELSE %s END", n.p, s.p);
+        } else if (w->agg == WIN_MEAN) {
+            buf_printf(o, "CASE WHEN %s = 0 THEN NULL ELSE %s / %s END", n.p,
+                       s.p, n.p);
+        } else {
+            buf_puts(&q, "(COALESCE(");
+            win_sql_call(c, "SUM", ARG_FSQ, c->ovr, &q);
+            buf_puts(&q, ", 0) + COALESCE(");
+            win_sql_call(c, "SUM", ARG_FSQ, c->ovp, &q);
+            buf_puts(&q, ", 0))");
+            win_sql_std_from_sums(c, n.p, s.p, q.p, o);
+        }
+        break;
+    }
+    buf_free(&a);
+    buf_free(&b);
+    buf_free(&na);
+    buf_free(&nb);
+    buf_free(&s);
+    buf_free(&n);
+    buf_free(&q);
+}
+
+int win_to_sql(const win_spec_t *w, sql_dialect_t d, buf_t *out, ferr_t *e)
+{
+    win_sql_t c = {.d = d, .w = w};
+    buf_t part = {0}, b = {0}, body = {0};
+    const char *an = win_agg_name(w->agg);
+    char *en = NULL;
+    int rc = FERR_OK;
+
+    if (d < 0 || d >= SQL_DIALECT_COUNT_)
+        return ferr_set(e, FERR_USAGE, "window: unknown SQL dialect %d", (int)d);
+    if (w->agg < 0 || w->agg >= WIN_AGG_COUNT_ || w->frame < 0 ||
+        w->frame >= WIN_FRAME_COUNT_ || w->time == NULL ||
+        (w->value == NULL && win_agg_needs_value(w->agg)))
+        return ferr_set(e, FERR_SPEC, "window %s: incomplete spec (agg, frame, "
+                        "time and value)", an);
+    if (w->frame == WIN_FRAME_ROWS && w->rows < 1)
+        return ferr_set(e, FERR_SPEC, "window %s: rows must be >= 1", an);
+    if (w->frame == WIN_FRAME_DURATION && w->duration < 0)
+        return ferr_set(e, FERR_SPEC, "window %s: negative duration", an);
+    if (d == SQL_POSTGRES && w->value_type == FT_BOOL &&
+        (w->agg == WIN_MIN || w->agg == WIN_MAX))
+        return ferr_set(e, FERR_UNSUPPORTED, "window %s of bool column '%s': "
+                        "PostgreSQL has no MIN/MAX of boolean", an, w->value);
+
+    c.x = w->value ? win_sql_quote(d, w->value) : xstrdup("*");
+    c.t = win_sql_quote(d, w->time);
+    c.tk = win_sql_tkey(d, w->time_type, c.t);
+    c.row = win_sql_quote(d, "_row");
+    if (w->entity) {
+        en = win_sql_quote(d, w->entity);
+        buf_printf(&part, "PARTITION BY %s ", en);
+    }
+
+    if (w->agg == WIN_LAG) {
+        buf_printf(&b, "%sORDER BY %s NULLS LAST, %s", part.p ? part.p : "",
+                   c.t, c.row);
+        c.ov = buf_steal(&b);
+        buf_printf(&body, "LAG(%s, %d) OVER (%s)", c.x, w->lag > 0 ? w->lag : 1,
+                   c.ov);
+    } else if (w->frame == WIN_FRAME_DURATION) {
+        buf_printf(&b, "%sORDER BY %s NULLS LAST RANGE BETWEEN %" PRId64
+                   " PRECEDING AND 1 PRECEDING", part.p ? part.p : "", c.tk,
+                   w->duration);
+        c.ovr = buf_steal(&b);
+        if (w->entity)
+            buf_printf(&b, "PARTITION BY %s, %s", en, c.t);
+        else
+            buf_printf(&b, "PARTITION BY %s", c.t);
+        buf_printf(&b, " ORDER BY %s ROWS BETWEEN UNBOUNDED PRECEDING AND %s",
+                   c.row, w->include_current ? "CURRENT ROW" : "1 PRECEDING");
+        c.ovp = buf_steal(&b);
+        win_sql_duration(&c, &body);
+    } else {
+        buf_printf(&b, "%sORDER BY %s NULLS LAST, %s ROWS BETWEEN ",
+                   part.p ? part.p : "", c.t, c.row);
+        if (w->frame == WIN_FRAME_ALL)
+            buf_puts(&b, "UNBOUNDED PRECEDING");
+        else if (w->include_current && w->rows == 1)
+            buf_puts(&b, "CURRENT ROW");
+        else
+            buf_printf(&b, "%" PRId64 " PRECEDING",
+                       w->include_current ? w->rows - 1 : w->rows);
+        buf_puts(&b, w->include_current ? " AND CURRENT ROW" : " AND 1 PRECEDING");
+        c.ov = buf_steal(&b);
+        win_sql_single(&c, c.ov, &body);
+    }
+    if (body.p == NULL) {
+        rc = ferr_set(e, FERR_SPEC, "window %s: nothing to emit", an);
+    } else if (buf_printf(out, "CASE WHEN %s IS NULL THEN NULL ELSE %s END",
+                          c.t, body.p) != FERR_OK) {
+        rc = ferr_set(e, FERR_LIMIT, "window %s: SQL longer than the output "
+                      "buffer allows", an);
+    }
+    free(c.x);
+    free(c.t);
+    free(c.tk);
+    free(c.ov);
+    free(c.ovr);
+    free(c.ovp);
+    free(c.row);
+    free(en);
+    buf_free(&part);
+    buf_free(&b);
+    buf_free(&body);
+    return rc;
+}

@@ -95,8 +95,9 @@ typedef struct win_spec {
                            * time column's unit (days for DATE, seconds for
                            * DATETIME, raw units for INT)                  */
     bool include_current; /* include_current: false by default            */
-    ftype_t time_type;    /* not YAML: the time column's type from the
-                           * source schema; only win_to_sql reads it       */
+    ftype_t time_type;    /* not YAML: types of the time and value columns */
+    ftype_t value_type;   /* from the source schema; only win_to_sql reads
+                           * them (win_compute reads the table)            */
 } win_spec_t;
 
 const char *win_agg_name(win_agg_t a);
