@@ -929,9 +929,10 @@ static const char *win_sql_float(sql_dialect_t d)
                                                         : "DOUBLE";
 }
 
-static char *win_sql_tkey(sql_dialect_t d, ftype_t tt, const char *t)
+int win_sql_time_key(sql_dialect_t d, ftype_t tt, const char *t, buf_t *out)
 {
-    buf_t b = {0};
+    buf_t b = *out;
+    int rc;
     if (tt == FT_DATE) {
         if (d == SQL_SQLITE)
             buf_printf(&b, "CAST(julianday(%s) - 2440587.5 AS INTEGER)", t);
@@ -949,6 +950,15 @@ static char *win_sql_tkey(sql_dialect_t d, ftype_t tt, const char *t)
     } else {
         buf_puts(&b, t);
     }
+    rc = b.p == NULL ? FERR_LIMIT : FERR_OK;
+    *out = b;
+    return rc;
+}
+
+static char *win_sql_tkey(sql_dialect_t d, ftype_t tt, const char *t)
+{
+    buf_t b = {0};
+    win_sql_time_key(d, tt, t, &b);
     return buf_steal(&b);
 }
 

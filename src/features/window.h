@@ -148,6 +148,11 @@ int win_plan_compute(const win_plan_t *p, const table_t *t,
  * SQLite); w->time_type must be set. */
 int win_to_sql(const win_spec_t *w, sql_dialect_t d, buf_t *out, ferr_t *e);
 
+/* The SQL of a time expression (already quoted) as an integer: days since
+ * 1970-01-01 for DATE, epoch seconds for DATETIME, itself for INT.  Used
+ * for duration frames and as-of tolerances. */
+int win_sql_time_key(sql_dialect_t d, ftype_t tt, const char *t, buf_t *out);
+
 /* Gather: a new column named name whose row i is src's row rows[i], or null
  * when rows[i] < 0.  Shared by windows (min/max/last/lag) and as-of joins. */
 column_t *win_gather(const column_t *src, const int64_t *rows, size_t n,
