@@ -94,7 +94,7 @@ static int asof_columns(const table_t *left, const table_t *right,
 int asof_match(const table_t *left, const table_t *right,
                const asof_spec_t *s, int64_t *out, ferr_t *e)
 {
-    const column_t *lt, *rt, *lk, *rk;
+    const column_t *lt = NULL, *rt = NULL, *lk = NULL, *rk = NULL;
     asof_ent_t *ent = NULL;
     size_t m = right->nrows, nv = 0, ncodes = 1;
     size_t *gstart = NULL;
