@@ -257,6 +257,9 @@ struct win_plan {
     uint32_t *perm;    /* sorted position -> row */
     int64_t *tkey;     /* sorted position -> time */
     uint32_t *seg;     /* sorted position -> first position of its entity */
+    uint32_t *code;    /* row -> dense entity code */
+    size_t ncodes;
+    bool time_sorted;  /* times never decrease in row order (event logs) */
 };
 
 void win_plan_free(win_plan_t *p)
@@ -268,6 +271,7 @@ void win_plan_free(win_plan_t *p)
     free(p->perm);
     free(p->tkey);
     free(p->seg);
+    free(p->code);
     free(p);
 }
 
@@ -414,8 +418,10 @@ int win_plan_new(const table_t *t, const char *entity, const char *time,
         }
     }
     free(start);
-    free(code);
     free(rows);
+    p->code = code;
+    p->ncodes = ncodes;
+    p->time_sorted = sorted;
     *out = p;
     return FERR_OK;
 fail:
@@ -674,6 +680,144 @@ static bool win_is_selection(win_agg_t a)
     return a == WIN_MIN || a == WIN_MAX || a == WIN_LAST || a == WIN_LAG;
 }
 
+/* Fast path for the commonest case, an all-previous frame over a log whose
+ * rows are already in time order: then file order is (time, row) order
+ * inside every entity, and one sequential pass with a small state per
+ * entity replaces the gather/scatter through the permutation (which costs
+ * two cache misses per row on a 777k-row log). */
+typedef struct {
+    int64_t cnt, isum, sel;
+    win_ksum_t s, d2;
+    double shift, bestd;
+    int64_t besti;
+    bool overflow;
+} win_ent_t;
+
+static int win_row_order_pass(const win_plan_t *p, const table_t *t,
+                              const win_spec_t *w, const column_t *v,
+                              column_t *res, int64_t *sel, ferr_t *e)
+{
+    const column_t *tc = table_find(t, w->time);
+    win_ent_t *st = calloc(p->ncodes ? p->ncodes : 1, sizeof(*st));
+    bool isf = v != NULL && v->type == FT_FLOAT;
+    bool isb = v != NULL && v->type == FT_BOOL;
+    bool num = v != NULL && ftype_is_numeric(v->type);
+
+    if (st == NULL)
+        return ferr_set(e, FERR_NOMEM, "window: no memory for %zu entities",
+                        p->ncodes);
+    for (size_t k = 0; k < p->ncodes; k++)
+        st[k].sel = -1;
+    for (size_t i = 0; i < p->nrows; i++) {
+        win_ent_t *s;
+        bool nn;
+        double xd = 0;
+        int64_t xi = 0;
+        if (col_is_null(tc, i))
+            continue; /* already null in res; sel stays -1 */
+        s = &st[p->code[i]];
+        nn = v == NULL || !col_is_null(v, i);
+        if (num && nn) {
+            if (isf) {
+                xd = v->f64[i];
+                nn = !isnan(xd);
+            } else {
+                xi = isb ? v->u8[i] : v->i64[i];
+                xd = (double)xi;
+            }
+        }
+        for (int phase = 0; phase < 2; phase++) {
+            /* phase 0 emits before adding (current row excluded), phase 1
+             * after; include_current swaps them */
+            bool emit = (phase == 0) != w->include_current;
+            if (!emit) {
+                if (!nn)
+                    continue;
+                s->cnt++;
+                switch (w->agg) {
+                case WIN_SUM:
+                case WIN_MEAN:
+                    if (isf)
+                        win_kadd(&s->s, xd);
+                    else
+                        s->overflow |= __builtin_add_overflow(s->isum, xi, &s->isum);
+                    break;
+                case WIN_STD: {
+                    double d;
+                    if (s->cnt == 1)
+                        s->shift = xd;
+                    d = xd - s->shift;
+                    win_kadd(&s->s, d);
+                    win_kadd(&s->d2, d * d);
+                    break;
+                }
+                case WIN_MIN:
+                case WIN_MAX: {
+                    bool better = s->sel < 0;
+                    if (!better && isf)
+                        better = w->agg == WIN_MIN ? xd < s->bestd : xd > s->bestd;
+                    else if (!better)
+                        better = w->agg == WIN_MIN ? xi < s->besti : xi > s->besti;
+                    if (better) {
+                        s->sel = (int64_t)i;
+                        s->bestd = xd;
+                        s->besti = xi;
+                    }
+                    break;
+                }
+                case WIN_LAST:
+                    s->sel = (int64_t)i;
+                    break;
+                default:
+                    break;
+                }
+                continue;
+            }
+            if (s->overflow) {
+                free(st);
+                return ferr_set(e, FERR_RANGE, "window %s of '%s' overflows a "
+                                "64-bit integer at row %zu", win_agg_name(w->agg),
+                                v->name, i + 1);
+            }
+            switch (w->agg) {
+            case WIN_COUNT:
+                res->i64[i] = s->cnt;
+                break;
+            case WIN_SUM:
+                if (s->cnt == 0)
+                    col_set_null(res, i);
+                else if (isf)
+                    res->f64[i] = win_kval(&s->s);
+                else
+                    res->i64[i] = s->isum;
+                break;
+            case WIN_MEAN:
+                if (s->cnt == 0)
+                    col_set_null(res, i);
+                else
+                    res->f64[i] = (isf ? win_kval(&s->s) : (double)s->isum) /
+                                  (double)s->cnt;
+                break;
+            case WIN_STD:
+                if (s->cnt < 2) {
+                    col_set_null(res, i);
+                } else {
+                    double s1 = win_kval(&s->s), s2 = win_kval(&s->d2);
+                    double var = (s2 - s1 * s1 / (double)s->cnt) /
+                                 (double)(s->cnt - 1);
+                    res->f64[i] = sqrt(var > 0 ? var : 0);
+                }
+                break;
+            default: /* min, max, last */
+                sel[i] = s->sel;
+                break;
+            }
+        }
+    }
+    free(st);
+    return FERR_OK;
+}
+
 int win_plan_compute(const win_plan_t *p, const table_t *t,
                      const win_spec_t *w, const char *outname,
                      column_t **out, ferr_t *e)
@@ -686,6 +830,7 @@ int win_plan_compute(const win_plan_t *p, const table_t *t,
     int64_t *vi = NULL, *sel = NULL;
     column_t *res = NULL;
     size_t n = p->n;
+    bool fast;
     int rc;
 
     *out = NULL;
@@ -701,7 +846,8 @@ int win_plan_compute(const win_plan_t *p, const table_t *t,
 
     /* Values in sorted order, so the pass below streams through memory. */
     vals.agg = w->agg;
-    if (v != NULL && w->agg != WIN_LAG) {
+    fast = p->time_sorted && w->frame == WIN_FRAME_ALL && w->agg != WIN_LAG;
+    if (v != NULL && w->agg != WIN_LAG && !fast) {
         vnn = malloc(n ? n : 1);
         if (vnn == NULL)
             goto nomem;
@@ -754,6 +900,13 @@ int win_plan_compute(const win_plan_t *p, const table_t *t,
                 if (col_is_null(tc, i))
                     col_set_null(res, i);
         }
+    }
+
+    if (fast) {
+        rc = win_row_order_pass(p, t, w, v, res, sel, e);
+        if (rc != FERR_OK)
+            goto fail;
+        goto done;
     }
 
     if (w->agg == WIN_LAG) {
