@@ -12,6 +12,7 @@
  */
 #include "store/store_int.h"
 
+#include <float.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -81,7 +82,11 @@ size_t store_fmt_f64(double x, char *out)
             }
         }
     }
-    for (int prec = 15; prec <= 17; prec++) {
+    /* For a normal double, a shortest form of <= 15 digits is what %.15g
+     * prints once %g drops its trailing zeros (15 digits cannot resolve
+     * two doubles), so only 15..17 need trying.  Subnormals carry fewer
+     * bits: search from 1. */
+    for (int prec = fabs(x) < DBL_MIN ? 1 : 15; prec <= 17; prec++) {
         int n = snprintf(out, STORE_FMT_MAX, "%.*g", prec, x);
         if (prec == 17 || strtod(out, NULL) == x)
             return (size_t)n;

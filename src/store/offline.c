@@ -658,6 +658,12 @@ static int fcol_parse(const fsrc_t *src, const char *const *names,
     int rc;
 
     *out = NULL;
+    if (src->size >= 8) {
+        if ((rc = src_read(src, 0, hdr, 8, e)))
+            return rc;
+        if (memcmp(hdr, fcol_magic, 8) != 0)
+            return CORRUPT("%s: not a .fcol file (bad magic)", src->label);
+    }
     if (src->size < FCOL_HDR)
         return CORRUPT("%s: truncated: %" PRIu64 " bytes, a .fcol header "
                        "needs %d",
