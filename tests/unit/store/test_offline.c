@@ -411,6 +411,52 @@ static void test_fcol_corruption(void **state)
     table_free(t);
 }
 
+/* The corpus's crafted files (fuzz/corpus/fcol) are rejected for the
+ * right reason; the valid ones read. */
+static void test_fcol_corpus_verdicts(void **state)
+{
+    static const struct {
+        const char *file;
+        int rc;
+        const char *msg;
+    } cases[] = {
+        {"valid_20rows.fcol", FERR_OK, NULL},
+        {"valid_0rows.fcol", FERR_OK, NULL},
+        {"valid_0cols.fcol", FERR_OK, NULL},
+        {"bad_bool.fcol", FERR_CORRUPT, "row 2: bool byte is 2"},
+        {"bad_null_byte.fcol", FERR_CORRUPT, "row 3: null byte is 7"},
+        {"bad_code.fcol", FERR_CORRUPT, "category code 5 outside"},
+        {"bad_negative_code.fcol", FERR_CORRUPT, "category code -1 outside"},
+        {"bad_dup_dict.fcol", FERR_CORRUPT, "entry 1 is a duplicate"},
+        {"bad_offsets.fcol", FERR_CORRUPT, "string offset 2 goes backwards"},
+        {"flip_section.fcol", FERR_CORRUPT, "values section checksum"},
+        {"flip_dir.fcol", FERR_CORRUPT, "directory checksum"},
+        {"flip_magic.fcol", FERR_CORRUPT, "not a .fcol file"},
+        {"trunc_mid.fcol", FERR_CORRUPT, "truncated: header says 2200"},
+        {"hdr_version2.fcol", FERR_UNSUPPORTED, "version 2"},
+        {"hdr_huge_nrows.fcol", FERR_CORRUPT, "rows cannot fit"},
+        {"hdr_dir_off.fcol", FERR_CORRUPT, "does not fit the file"},
+        {"hdr_file_len.fcol", FERR_CORRUPT, "trailing bytes"},
+    };
+    const char *src = getenv("FERRY_SRC");
+    (void)state;
+    if (src == NULL)
+        skip();
+    for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        char path[1024];
+        table_t *t = NULL;
+        ferr_t e = {0};
+        snprintf(path, sizeof(path), "%s/fuzz/corpus/fcol/%s", src,
+                 cases[k].file);
+        int rc = fcol_read(path, &t, &e);
+        if (rc != cases[k].rc ||
+            (cases[k].msg && (!strstr(e.msg, cases[k].msg) ||
+                              !strstr(e.msg, cases[k].file))))
+            fail_msg("%s: rc %d '%s'", cases[k].file, rc, e.msg);
+        table_free(t);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -424,6 +470,7 @@ int main(void)
         cmocka_unit_test(test_fcol_edge_tables),
         cmocka_unit_test(test_fcol_subset),
         cmocka_unit_test(test_fcol_corruption),
+        cmocka_unit_test(test_fcol_corpus_verdicts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
