@@ -2,13 +2,11 @@
  * fmt.c - value formatting and checksums shared by the stores.
  *
  * The CSV writer formats millions of cells, so the hot paths avoid stdio:
- * integers are converted by hand, and a double that is a short decimal
- * (m / 10^k with |m| < 2^53, the common case for amounts and rates) is
- * printed from its integer mantissa.  That is exact: m and 10^k are both
- * representable, so m / 10^k computed in double is the correctly rounded
- * value of the decimal "m e-k", which is what strtod returns for the text.
- * Anything else goes through %.15g/%.16g/%.17g, keeping the first that
- * round-trips (Python repr's guarantee, not always its exact digits).
+ * integers are converted by hand, and doubles between 1e-5 and 1e15 (all
+ * amounts, rates and means in practice) get their shortest round-trip
+ * digits from exact 128-bit integer arithmetic (fmt_shortest).  Anything
+ * else goes through %.15g/%.16g/%.17g, keeping the first that round-trips
+ * (Python repr's guarantee, not always its exact digits).
  */
 #include "store/store_int.h"
 
@@ -37,8 +35,98 @@ size_t store_fmt_i64(int64_t v, char *out)
     return len;
 }
 
-static const double pow10_tab[] = {1e0, 1e1, 1e2, 1e3, 1e4,
-                                   1e5, 1e6, 1e7, 1e8, 1e9};
+/* Shortest round-trip digits for 1e-5 <= |x| < 1e15 with exact 128-bit
+ * integer arithmetic (the idea of Steele & White / Ryu, without tables):
+ * x = f * 2^-s exactly; scaled by 10^p (about 17 digits), the interval of
+ * reals that round to x is [(2f-1), (2f+1)] * 10^p / 2^(s+1) (the lower
+ * half-gap is halved when f is a power of two).  Lo..Hi are the integers
+ * inside it (bounds count only when f is even: ties round to even); the
+ * most trailing digits that can be dropped while an integer stays inside
+ * gives the shortest form, and of those candidates the one nearest x is
+ * taken.  Returns 0 to ask for the slow path. */
+static size_t fmt_shortest(double x, char *out)
+{
+    typedef unsigned __int128 u128;
+    static const uint64_t p10[] = {1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL,
+        100000ULL, 1000000ULL, 10000000ULL, 100000000ULL, 1000000000ULL,
+        10000000000ULL, 100000000000ULL, 1000000000000ULL,
+        10000000000000ULL, 100000000000000ULL, 1000000000000000ULL,
+        10000000000000000ULL, 100000000000000000ULL,
+        1000000000000000000ULL, 10000000000000000000ULL};
+    uint64_t bits, f, lo, hi, r;
+    int s, p, k = 0;
+    double ax = fabs(x);
+    u128 pw, a, b, den;
+    char digits[24];
+    size_t nd, len = 0;
+    int pos;
+
+    memcpy(&bits, &ax, 8);
+    f = (bits & ((1ULL << 52) - 1)) | (1ULL << 52);
+    s = 1075 - (int)(bits >> 52); /* x = f * 2^-s, s in [3, 70] here */
+    p = 16 - (int)floor(log10(ax));
+    if (p < 0 || p > 21 || s < 1 || s > 100)
+        return 0;
+    pw = (p > 19) ? (u128)p10[19] * p10[p - 19] : (u128)p10[p];
+    if (f == (1ULL << 52) && (bits >> 52) > 1) {
+        a = (u128)(4 * f - 1) * pw;
+        lo = (uint64_t)((a + (((u128)1 << (s + 2)) - 1)) >> (s + 2));
+        if ((f & 1) && (a & (((u128)1 << (s + 2)) - 1)) == 0)
+            lo++;
+    } else {
+        a = (u128)(2 * f - 1) * pw;
+        lo = (uint64_t)((a + (((u128)1 << (s + 1)) - 1)) >> (s + 1));
+        if ((f & 1) && (a & (((u128)1 << (s + 1)) - 1)) == 0)
+            lo++;
+    }
+    b = (u128)(2 * f + 1) * pw;
+    hi = (uint64_t)(b >> (s + 1));
+    if ((f & 1) && (b & (((u128)1 << (s + 1)) - 1)) == 0)
+        hi--;
+    if (lo > hi)
+        return 0;
+    while ((lo + 9) / 10 <= hi / 10) {
+        lo = (lo + 9) / 10;
+        hi /= 10;
+        k++;
+    }
+    /* Nearest candidate: round(f * 10^p / (10^k * 2^s)). */
+    den = (u128)p10[k] << s;
+    r = (uint64_t)(((u128)f * pw + den / 2) / den);
+    if (r < lo)
+        r = lo;
+    if (r > hi)
+        r = hi;
+    while (r % 10 == 0) {
+        r /= 10;
+        k++;
+    }
+    nd = store_fmt_i64((int64_t)r, digits);
+    pos = (int)nd + k - p; /* digits before the decimal point */
+    if (x < 0)
+        out[len++] = '-';
+    if (pos <= 0) {
+        out[len++] = '0';
+        out[len++] = '.';
+        for (int z = 0; z < -pos; z++)
+            out[len++] = '0';
+        memcpy(out + len, digits, nd);
+        len += nd;
+    } else if ((size_t)pos >= nd) {
+        memcpy(out + len, digits, nd);
+        len += nd;
+        for (size_t z = nd; z < (size_t)pos; z++)
+            out[len++] = '0';
+    } else {
+        memcpy(out + len, digits, (size_t)pos);
+        len += (size_t)pos;
+        out[len++] = '.';
+        memcpy(out + len, digits + pos, nd - (size_t)pos);
+        len += nd - (size_t)pos;
+    }
+    out[len] = '\0';
+    return len;
+}
 
 size_t store_fmt_f64(double x, char *out)
 {
@@ -49,38 +137,9 @@ size_t store_fmt_f64(double x, char *out)
     if (x == 0)
         return (size_t)snprintf(out, STORE_FMT_MAX, signbit(x) ? "-0" : "0");
     if (fabs(x) < 1e15 && fabs(x) >= 1e-5) {
-        for (int k = 0; k < 10; k++) {
-            double s = x * pow10_tab[k];
-            double m;
-            if (fabs(s) >= 9007199254740992.0)
-                break;
-            m = nearbyint(s);
-            if (m / pow10_tab[k] == x) {
-                char digits[24];
-                size_t nd = store_fmt_i64((int64_t)fabs(m), digits), len = 0;
-                if (x < 0)
-                    out[len++] = '-';
-                if (k == 0) {
-                    memcpy(out + len, digits, nd);
-                    len += nd;
-                } else if (nd <= (size_t)k) {
-                    out[len++] = '0';
-                    out[len++] = '.';
-                    for (size_t z = nd; z < (size_t)k; z++)
-                        out[len++] = '0';
-                    memcpy(out + len, digits, nd);
-                    len += nd;
-                } else {
-                    memcpy(out + len, digits, nd - (size_t)k);
-                    len += nd - (size_t)k;
-                    out[len++] = '.';
-                    memcpy(out + len, digits + nd - (size_t)k, (size_t)k);
-                    len += (size_t)k;
-                }
-                out[len] = '\0';
-                return len;
-            }
-        }
+        size_t n = fmt_shortest(x, out);
+        if (n)
+            return n;
     }
     /* For a normal double, a shortest form of <= 15 digits is what %.15g
      * prints once %g drops its trailing zeros (15 digits cannot resolve

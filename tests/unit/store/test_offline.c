@@ -108,6 +108,21 @@ static void test_float_format(void **state)
         if (x != 0)
             check_shortest(x);
     }
+    /* Random doubles across the exact-arithmetic range 1e-5..1e15, and
+     * powers of two with their neighbours (the halved lower gap). */
+    for (int i = 0; i < 200000; i++) {
+        double x = ldexp((double)(tu_rand(&s) >> 11), -53) *
+                   pow(10, (double)(tu_rand(&s) % 21) - 5);
+        if (x != 0)
+            check_shortest(x);
+    }
+    for (int ex = -20; ex < 52; ex++) {
+        double x = ldexp(1, ex);
+        check_shortest(x);
+        check_shortest(nextafter(x, 0));
+        check_shortest(nextafter(x, INFINITY));
+        check_shortest(-x);
+    }
     store_fmt_f64(0.0, out);
     assert_string_equal(out, "0");
     store_fmt_f64(-0.0, out);
