@@ -264,16 +264,22 @@ static inline uint64_t block_mask(const scanner_t *sc, const char *b)
 #endif
 }
 
-static uint64_t scan_mask_at(const scanner_t *sc, size_t blk)
+static __attribute__((noinline)) uint64_t scan_tail_mask(const scanner_t *sc,
+                                                          size_t blk)
 {
-    if (blk + 64 <= sc->n)
-        return block_mask(sc, sc->p + blk);
     /* The tail: copy into a padded block and drop the bits past the end. */
     char tmp[64];
     size_t k = sc->n - blk;
     memcpy(tmp, sc->p + blk, k);
     memset(tmp + k, 0, 64 - k); /* masked off below */
     return block_mask(sc, tmp) & (k == 64 ? ~0ULL : ((1ULL << k) - 1));
+}
+
+static inline uint64_t scan_mask_at(const scanner_t *sc, size_t blk)
+{
+    if (__builtin_expect(blk + 64 <= sc->n, 1))
+        return block_mask(sc, sc->p + blk);
+    return scan_tail_mask(sc, blk);
 }
 
 static void scan_init(scanner_t *sc, const csv_ctx_t *cx)
