@@ -178,15 +178,29 @@ static void eval_arith(xop_t op, xval_t *a, xval_t *b, size_t n, column_t *o)
     xnull_merge(o, a, 1, n);
     xnull_merge(o, b, 1, n);
     if (o->type == FT_FLOAT) {
-        const double *x = a->c->f64, *y = b->c->f64;
+        /* an int operand arrives uncast (see xeval): converting inside the
+         * loop saves a whole intermediate column */
         double *r = o->f64;
-        switch (op) {
-        case XOP_ADD: LOOP2(ak, bk, x, y, r, n, x_ + y_); break;
-        case XOP_SUB: LOOP2(ak, bk, x, y, r, n, x_ - y_); break;
-        case XOP_MUL: LOOP2(ak, bk, x, y, r, n, x_ * y_); break;
-        case XOP_DIV: LOOP2(ak, bk, x, y, r, n, y_ == 0 ? NAN : x_ / y_); break;
-        default: break;
-        }
+#define FARITH_(x, y)                                                           \
+    switch (op) {                                                               \
+    case XOP_ADD: LOOP2(ak, bk, x, y, r, n, (double)x_ + (double)y_); break;    \
+    case XOP_SUB: LOOP2(ak, bk, x, y, r, n, (double)x_ - (double)y_); break;    \
+    case XOP_MUL: LOOP2(ak, bk, x, y, r, n, (double)x_ * (double)y_); break;    \
+    case XOP_DIV:                                                               \
+        LOOP2(ak, bk, x, y, r, n, y_ == 0 ? NAN : (double)x_ / (double)y_);     \
+        break;                                                                  \
+    default: break;                                                             \
+    }
+        bool ai = a->c->type == FT_INT, bi = b->c->type == FT_INT;
+        if (ai && bi)
+            FARITH_(a->c->i64, b->c->i64)
+        else if (ai)
+            FARITH_(a->c->i64, b->c->f64)
+        else if (bi)
+            FARITH_(a->c->f64, b->c->i64)
+        else
+            FARITH_(a->c->f64, b->c->f64)
+#undef FARITH_
         return;
     }
     /* int: wrap on overflow (through uint64) instead of undefined behaviour */
@@ -463,8 +477,15 @@ int xeval(const xnode_t *nd, const table_t *in, size_t n, xval_t *out,
     xval_t *args = nd->nargs <= 4 ? stack : xmalloc((size_t)nd->nargs * sizeof(*args));
     bool allk = true;
     int rc = FERR_OK, done = 0;
+    /* float arithmetic reads int operands directly: skip their casts */
+    bool fuse = nd->kind == XN_OP && nd->type == FT_FLOAT &&
+                (nd->op == XOP_ADD || nd->op == XOP_SUB || nd->op == XOP_MUL ||
+                 nd->op == XOP_DIV);
     for (; done < nd->nargs; done++) {
-        if ((rc = xeval(nd->args[done], in, n, &args[done], e)) != FERR_OK)
+        const xnode_t *an = nd->args[done];
+        if (fuse && an->kind == XN_CAST && an->args[0]->type == FT_INT)
+            an = an->args[0];
+        if ((rc = xeval(an, in, n, &args[done], e)) != FERR_OK)
             break;
         allk &= args[done].konst;
     }

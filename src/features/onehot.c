@@ -219,9 +219,10 @@ int onehot_from_json(const char *json, onehot_t **out, ferr_t *e)
         const char *p = json_string_value(s);
         size_t n = json_string_length(s);
         if (dict_find(v->vocab, p, n) >= 0) {
-            json_decref(a);
+            int rc = ferr_set(e, FERR_EXISTS, "one-hot vocabulary: '%s' twice", p);
+            json_decref(a); /* p points into it */
             onehot_free(v);
-            return ferr_set(e, FERR_EXISTS, "one-hot vocabulary: '%s' twice", p);
+            return rc;
         }
         dict_intern(v->vocab, p, n);
         v->n++;
