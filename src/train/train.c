@@ -510,6 +510,10 @@ static int xgb_fit(const fit_spec_t *s, const train_matrix_t *tr,
     if (va != NULL && (rc = xgb_dmatrix(va, nthread, &dm[1], e)) != FERR_OK)
         goto out;
     XGB_TRY(XGBoosterCreate(dm, va ? 2 : 1, &b), "creating the booster");
+    /* names into the model JSON: the predictor, the registry and python
+     * all see which column is which */
+    XGB_TRY(XGBoosterSetStrFeatureInfo(b, "feature_name", (const char **)tr->names,
+                                       tr->nfeat), "setting feature names");
     for (size_t i = 0; i < s->booster.v.n; i++) {
         const train_param_t *kv = &s->booster.v.a[i];
         if (XGBoosterSetParam(b, kv->key, kv->value) != 0) {
