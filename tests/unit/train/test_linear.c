@@ -119,10 +119,11 @@ static void test_ridge(void **state)
 static void test_logistic(void **state)
 {
     (void)state;
-    /* exact against newton-cholesky; lbfgs within 1e-4 inside check() */
-    check(LINEAR_LOGISTIC, 1.0, false, 0, true, 1e-8);
-    check(LINEAR_LOGISTIC, 0.05, true, 0, true, 1e-8);
-    check(LINEAR_LOGISTIC, 10.0, true, 4, true, 1e-8);
+    /* against newton-cholesky (which stops at a gradient of ~1e-10, so
+     * coefficients agree to ~1e-8 relative); lbfgs within 1e-4 in check() */
+    check(LINEAR_LOGISTIC, 1.0, false, 0, true, 1e-7);
+    check(LINEAR_LOGISTIC, 0.05, true, 0, true, 1e-7);
+    check(LINEAR_LOGISTIC, 10.0, true, 4, true, 1e-7);
 }
 
 static void test_errors(void **state)
