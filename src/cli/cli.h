@@ -50,6 +50,7 @@ int cmd_version(cli_ctx_t *ctx, int argc, char **argv);
 int cmd_reference(cli_ctx_t *ctx, int argc, char **argv);
 int cmd_init(cli_ctx_t *ctx, int argc, char **argv);
 int cmd_features(cli_ctx_t *ctx, int argc, char **argv);
+int cmd_train(cli_ctx_t *ctx, int argc, char **argv);
 
 /* Scaffold template `tmpl` into dir (cmd_init.c; also used by demo). */
 struct ferr;

@@ -86,6 +86,46 @@ const proj_key_t proj_keys[] = {
     {"online", "entity", "text", "source entity", "entity key of the online rows"},
 
     {"registry", "path", "text", "registry", "registry directory"},
+
+    {"model", "type", "text", "xgboost", "xgboost, ridge or logistic (docs/train.md)"},
+    {"model", "objective", "text", "binary:logistic", "binary:logistic or reg:squarederror"},
+    {"model", "params", "map", "XGBoost's", "booster parameters passed to XGBoost (max_depth, eta, ...; scale_pos_weight: auto = negatives/positives)"},
+    {"model", "num_rounds", "integer", "100", "boosting rounds"},
+    {"model", "early_stopping_rounds", "integer", "0 (off)", "stop when the validation metric has not improved for N rounds"},
+    {"model", "eval_metric", "text", "auc / rmse", "XGBoost metric for early stopping"},
+    {"model", "features", "list of text", "all built features", "feature columns to train on"},
+    {"model", "exclude", "list of text", "none", "feature columns to leave out"},
+    {"model", "alpha", "number", "1.0", "ridge: L2 strength"},
+    {"model", "C", "number", "1.0", "logistic: inverse L2 strength"},
+    {"model", "standardize", "bool", "true", "linear: standardize features"},
+    {"model", "interactions", "bool", "false", "linear: add degree-2 interaction features"},
+    {"model", "k_best", "integer", "0 (all)", "linear: keep the k best features by univariate F test"},
+    {"model", "max_iter", "integer", "100", "linear: most solver iterations"},
+    {"model", "threads", "integer", "0 (all cores)", "training threads"},
+    {"model", "seed", "integer", "42", "seed of splits, sampling and search"},
+    {"model", "metric", "text", "auc / rmse", "metric that ranks search configurations and is reported first"},
+    {"model", "threshold", "text", "0.5", "decision threshold, or f1 (the one maximizing F1 on validation)"},
+
+    {"split", "method", "text", "random", "random, stratified, time or group"},
+    {"split", "valid_fraction", "number", "0", "fraction of rows (or groups) for validation"},
+    {"split", "test_fraction", "number", "0.2", "fraction of rows (or groups) for test"},
+    {"split", "time_column", "text", "source timestamp", "time split: the time column"},
+    {"split", "test_from", "text", "last test_fraction of time", "time split: the first test time (2020-06-01)"},
+    {"split", "valid_from", "text", "last valid_fraction before test", "time split: the first validation time"},
+    {"split", "group_column", "text", "source entity", "group split: no group on both sides"},
+
+    {"search", "method", "text", "none", "none, grid or random"},
+    {"search", "space", "map", "", "parameter name -> list of values to try"},
+    {"search", "n_iter", "integer", "10", "random search: configurations to try"},
+    {"search", "folds", "integer", "3", "cross-validation folds"},
+    {"search", "cv", "text", "auto", "auto, plain, stratified or group"},
+    {"search", "threads", "integer", "0 (all cores)", "configurations fitted at once"},
+
+    {"gate", "metric", "text", "auc / rmse", "metric compared with the champion's"},
+    {"gate", "split", "text", "test", "split whose metric is compared"},
+    {"gate", "tolerance", "number", "0", "how much worse than the champion is still accepted"},
+    {"gate", "floor", "number", "none", "the metric must be at least this (at most, for lower-is-better metrics)"},
+    {"gate", "alias", "text", "champion", "alias that `ferry train --promote` moves"},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -483,9 +523,13 @@ static int interpret(project_t *p, ferr_t *e)
         }
     }
     if ((rc = check_section(p, "model", &p->model, e)) ||
+        (rc = yn_check_keys(d, p->model, "model", section_keys("model"), e)) ||
         (rc = check_section(p, "split", &p->split, e)) ||
+        (rc = yn_check_keys(d, p->split, "split", section_keys("split"), e)) ||
         (rc = check_section(p, "search", &p->search, e)) ||
-        (rc = check_section(p, "gate", &p->gate, e)))
+        (rc = yn_check_keys(d, p->search, "search", section_keys("search"), e)) ||
+        (rc = check_section(p, "gate", &p->gate, e)) ||
+        (rc = yn_check_keys(d, p->gate, "gate", section_keys("gate"), e)))
         return rc;
     return FERR_OK;
 }
