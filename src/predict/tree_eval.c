@@ -24,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/mem.h"
 #include "predict/tree_int.h"
 
 #define TREE_LANES 8
@@ -74,7 +75,8 @@ static void perfect_fill(const tree_cnode_t *tn, uint32_t src, tree_pnode_t *pn,
         return;
     }
     pn[dst].thr = tn[src].value;
-    pn[dst].word = tn[src].word;
+    pn[dst].word = 2 * (tn[src].word & TREE_FEATURE_MASK) +
+                   !(tn[src].word & TREE_DEFAULT_LEFT);
     perfect_fill(tn, tn[src].left, pn, pl, ni, 2 * dst + 1, d + 1, depth);
     perfect_fill(tn, tn[src].left + 1, pn, pl, ni, 2 * dst + 2, d + 1, depth);
 }
@@ -88,6 +90,11 @@ int tree__build_perfect(tree_model_t *m, int enable, ferr_t *e)
     m->pdepth = 0;
     if (!enable || m->max_depth > TREE_PERFECT_MAX_DEPTH || m->num_trees == 0)
         return 0;
+    /* the widened row sends a missing value left as -inf, which is only
+     * right if no threshold is -inf or NaN (never seen from XGBoost) */
+    for (size_t i = 0; i < m->num_cnodes; i++)
+        if (m->cnodes[i].left && !(m->cnodes[i].value > -INFINITY))
+            return 0;
     int depth = m->max_depth;
     size_t nl = (size_t)1 << depth, ni = nl - 1;
     size_t bytes = m->num_trees * (ni * sizeof(tree_pnode_t) + nl * sizeof(float));
@@ -110,7 +117,26 @@ int tree__build_perfect(tree_model_t *m, int enable, ferr_t *e)
     return 0;
 }
 
-static float margin_perfect(const tree_model_t *m, const float *x)
+/* The row as the perfect layout reads it: xx[2f] is x[f] with a missing
+ * value replaced by -inf, which every finite threshold sends left, and
+ * xx[2f+1] is x[f] as is, NaN, which !(v < thr) sends right.  A node of a
+ * default-left split reads the first copy, any other node the second, so
+ * the walk needs one compare per level and no missing-value test. */
+static inline void widen_row(const float *x, size_t nf, float *xx)
+{
+    for (size_t f = 0; f < nf; f++) {
+        xx[2 * f] = x[f] != x[f] ? -INFINITY : x[f];
+        xx[2 * f + 1] = x[f];
+    }
+}
+
+#define STEP(base, i, xx)                                                    \
+    do {                                                                     \
+        tree_pnode_t n_ = (base)[i];                                         \
+        (i) = 2 * (i) + 1 + (uint32_t)!((xx)[n_.word] < n_.thr);             \
+    } while (0)
+
+static float margin_perfect(const tree_model_t *m, const float *xx)
 {
     const int depth = m->pdepth;
     const size_t nl = (size_t)1 << depth, ni = nl - 1, nt = m->num_trees;
@@ -120,63 +146,81 @@ static float margin_perfect(const tree_model_t *m, const float *x)
     size_t t = 0;
 
     for (; t + TREE_LANES <= nt; t += TREE_LANES) {
-        uint32_t idx[TREE_LANES] = {0};
-        const tree_pnode_t *base = pn + t * ni;
-        for (int d = 0; d < depth; d++)
-            for (int g = 0; g < TREE_LANES; g++) {
-                tree_pnode_t n = base[g * ni + idx[g]];
-                idx[g] = 2 * idx[g] + 1 +
-                         go_right(x[n.word & TREE_FEATURE_MASK], n.thr, n.word);
-            }
-        for (int g = 0; g < TREE_LANES; g++) /* tree order, like XGBoost */
-            acc += pl[(t + g) * nl + idx[g] - ni];
+        const tree_pnode_t *b = pn + t * ni;
+        uint32_t i0 = 0, i1 = 0, i2 = 0, i3 = 0, i4 = 0, i5 = 0, i6 = 0, i7 = 0;
+        /* eight named walks: the compiler keeps them in registers */
+        for (int d = 0; d < depth; d++) {
+            STEP(b, i0, xx);
+            STEP(b + ni, i1, xx);
+            STEP(b + 2 * ni, i2, xx);
+            STEP(b + 3 * ni, i3, xx);
+            STEP(b + 4 * ni, i4, xx);
+            STEP(b + 5 * ni, i5, xx);
+            STEP(b + 6 * ni, i6, xx);
+            STEP(b + 7 * ni, i7, xx);
+        }
+        const float *l = pl + t * nl;
+        /* tree order, like XGBoost */
+        acc += l[i0 - ni];
+        acc += l[nl + i1 - ni];
+        acc += l[2 * nl + i2 - ni];
+        acc += l[3 * nl + i3 - ni];
+        acc += l[4 * nl + i4 - ni];
+        acc += l[5 * nl + i5 - ni];
+        acc += l[6 * nl + i6 - ni];
+        acc += l[7 * nl + i7 - ni];
     }
     for (; t < nt; t++) {
-        const tree_pnode_t *base = pn + t * ni;
+        const tree_pnode_t *b = pn + t * ni;
         uint32_t i = 0;
-        for (int d = 0; d < depth; d++) {
-            tree_pnode_t n = base[i];
-            i = 2 * i + 1 + go_right(x[n.word & TREE_FEATURE_MASK], n.thr, n.word);
-        }
+        for (int d = 0; d < depth; d++)
+            STEP(b, i, xx);
         acc += pl[t * nl + i - ni];
     }
     return acc;
 }
 
-/* Rows [0, n) of a block: TREE_LANES rows walk each tree in lock step. */
-static void block_perfect(const tree_model_t *m, const float *X, size_t n,
-                          size_t stride, float *acc)
+/* Rows [0, n) of a block, already widened (row r at xx + r * 2nf):
+ * TREE_LANES rows walk each tree in lock step. */
+static void block_perfect(const tree_model_t *m, const float *xx, size_t n,
+                          size_t nf, float *acc)
 {
     const int depth = m->pdepth;
     const size_t nl = (size_t)1 << depth, ni = nl - 1, nt = m->num_trees;
+    const size_t w = 2 * nf;
     for (size_t r = 0; r < n; r++)
         acc[r] = m->base_margin;
     for (size_t t = 0; t < nt; t++) {
-        const tree_pnode_t *base = m->pnodes + t * ni;
-        const float *leaves = m->pleaves + t * nl;
+        const tree_pnode_t *b = m->pnodes + t * ni;
+        const float *l = m->pleaves + t * nl;
         size_t r = 0;
         for (; r + TREE_LANES <= n; r += TREE_LANES) {
-            uint32_t idx[TREE_LANES] = {0};
-            for (int d = 0; d < depth; d++)
-                for (int g = 0; g < TREE_LANES; g++) {
-                    tree_pnode_t nd = base[idx[g]];
-                    const float *x = X + (r + g) * stride;
-                    idx[g] = 2 * idx[g] + 1 +
-                             go_right(x[nd.word & TREE_FEATURE_MASK], nd.thr,
-                                      nd.word);
-                }
-            for (int g = 0; g < TREE_LANES; g++)
-                acc[r + g] += leaves[idx[g] - ni];
+            const float *x = xx + r * w;
+            uint32_t i0 = 0, i1 = 0, i2 = 0, i3 = 0, i4 = 0, i5 = 0, i6 = 0, i7 = 0;
+            for (int d = 0; d < depth; d++) {
+                STEP(b, i0, x);
+                STEP(b, i1, x + w);
+                STEP(b, i2, x + 2 * w);
+                STEP(b, i3, x + 3 * w);
+                STEP(b, i4, x + 4 * w);
+                STEP(b, i5, x + 5 * w);
+                STEP(b, i6, x + 6 * w);
+                STEP(b, i7, x + 7 * w);
+            }
+            acc[r] += l[i0 - ni];
+            acc[r + 1] += l[i1 - ni];
+            acc[r + 2] += l[i2 - ni];
+            acc[r + 3] += l[i3 - ni];
+            acc[r + 4] += l[i4 - ni];
+            acc[r + 5] += l[i5 - ni];
+            acc[r + 6] += l[i6 - ni];
+            acc[r + 7] += l[i7 - ni];
         }
         for (; r < n; r++) {
-            const float *x = X + r * stride;
             uint32_t i = 0;
-            for (int d = 0; d < depth; d++) {
-                tree_pnode_t nd = base[i];
-                i = 2 * i + 1 +
-                    go_right(x[nd.word & TREE_FEATURE_MASK], nd.thr, nd.word);
-            }
-            acc[r] += leaves[i - ni];
+            for (int d = 0; d < depth; d++)
+                STEP(b, i, xx + r * w);
+            acc[r] += l[i - ni];
         }
     }
 }
@@ -215,9 +259,18 @@ static void block_compact(const tree_model_t *m, const float *X, size_t n,
 
 /* ---- public entry points ----------------------------------------------- */
 
+/* Rows wider than this take the compact walk in tree_predict_row rather
+ * than widening onto the stack. */
+#define TREE_STACK_FEATURES 2048
+
 static float margin_row(const tree_model_t *m, const float *x)
 {
-    return m->pnodes ? margin_perfect(m, x) : tree__margin_compact(m, x);
+    if (m->pnodes && m->num_features <= TREE_STACK_FEATURES) {
+        float xx[2 * TREE_STACK_FEATURES];
+        widen_row(x, m->num_features, xx);
+        return margin_perfect(m, xx);
+    }
+    return tree__margin_compact(m, x);
 }
 
 double tree_predict_margin(const tree_model_t *m, const float *x)
@@ -241,12 +294,18 @@ typedef struct batch_job {
 static void batch_run(const batch_job_t *j)
 {
     float acc[TREE_BLOCK_ROWS];
+    float *xx = NULL;
+    size_t nf = j->m->num_features;
+    if (j->m->pnodes && j->nrows > 0)
+        xx = xmalloc(TREE_BLOCK_ROWS * 2 * (nf ? nf : 1) * sizeof(float));
     for (size_t r0 = 0; r0 < j->nrows; r0 += TREE_BLOCK_ROWS) {
         size_t n = j->nrows - r0 < TREE_BLOCK_ROWS ? j->nrows - r0 : TREE_BLOCK_ROWS;
         const float *X = j->X + r0 * j->stride;
-        if (j->m->pnodes)
-            block_perfect(j->m, X, n, j->stride, acc);
-        else
+        if (xx) {
+            for (size_t r = 0; r < n; r++)
+                widen_row(X + r * j->stride, nf, xx + r * 2 * nf);
+            block_perfect(j->m, xx, n, nf, acc);
+        } else
             block_compact(j->m, X, n, j->stride, acc);
         if (j->what == TREE_OUT_MARGIN)
             for (size_t r = 0; r < n; r++)
@@ -255,6 +314,7 @@ static void batch_run(const batch_job_t *j)
             for (size_t r = 0; r < n; r++)
                 j->out[r0 + r] = tree__transform(j->m->xform, acc[r]);
     }
+    free(xx);
 }
 
 static void *batch_thread(void *arg)
