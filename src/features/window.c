@@ -205,20 +205,15 @@ static int win_entity_codes(const column_t *c, size_t n, uint32_t *code,
         return ferr_set(e, FERR_TYPE, "entity column '%s' is a float; use an "
                         "int, string or category id", c->name);
     {
-        /* Integer-like ids: open addressing on the 64-bit value. */
-        size_t cap = 16, next = 0;
-        int64_t *keys;
-        uint32_t *vals, nullcode = UINT32_MAX;
-        while (cap < 2 * n)
-            cap *= 2;
-        keys = malloc(cap * sizeof(*keys));
-        vals = malloc(cap * sizeof(*vals));
-        if (keys == NULL || vals == NULL) {
-            free(keys);
-            free(vals);
-            return ferr_set(e, FERR_NOMEM, "entity '%s': no memory for %zu "
-                            "rows", c->name, n);
-        }
+        /* Integer-like ids: open addressing on the 64-bit value, sized by
+         * the number of distinct ids (tens of thousands of customers fit in
+         * cache; a table sized by rows would not). */
+        size_t cap = 1024, next = 0;
+        int64_t *keys = malloc(cap * sizeof(*keys));
+        uint32_t *vals = malloc(cap * sizeof(*vals)), nullcode = UINT32_MAX;
+        int rc = FERR_OK;
+        if (keys == NULL || vals == NULL)
+            goto nomem;
         memset(vals, 0xff, cap * sizeof(*vals));
         for (size_t i = 0; i < n; i++) {
             int64_t v;
@@ -236,13 +231,46 @@ static int win_entity_codes(const column_t *c, size_t n, uint32_t *code,
             if (vals[h] == UINT32_MAX) {
                 keys[h] = v;
                 vals[h] = (uint32_t)next++;
+                if (2 * next > cap) { /* keep the load under 1/2 */
+                    size_t ncap = cap * 2;
+                    int64_t *nk = malloc(ncap * sizeof(*nk));
+                    uint32_t *nv = malloc(ncap * sizeof(*nv));
+                    if (nk == NULL || nv == NULL) {
+                        free(nk);
+                        free(nv);
+                        goto nomem;
+                    }
+                    memset(nv, 0xff, ncap * sizeof(*nv));
+                    for (size_t j = 0; j < cap; j++) {
+                        size_t g;
+                        if (vals[j] == UINT32_MAX)
+                            continue;
+                        g = win_mix64((uint64_t)keys[j]) & (ncap - 1);
+                        while (nv[g] != UINT32_MAX)
+                            g = (g + 1) & (ncap - 1);
+                        nk[g] = keys[j];
+                        nv[g] = vals[j];
+                    }
+                    free(keys);
+                    free(vals);
+                    keys = nk;
+                    vals = nv;
+                    cap = ncap;
+                    code[i] = (uint32_t)next - 1;
+                    continue;
+                }
             }
             code[i] = vals[h];
         }
+        *ncodes = next ? next : 1;
+        goto done;
+    nomem:
+        rc = ferr_set(e, FERR_NOMEM, "entity '%s': no memory for the id table",
+                      c->name);
+    done:
         free(keys);
         free(vals);
-        *ncodes = next ? next : 1;
-        return FERR_OK;
+        return rc;
     }
 }
 
@@ -332,11 +360,8 @@ int win_plan_new(const table_t *t, const char *entity, const char *time,
                  win_plan_t **out, ferr_t *e)
 {
     const column_t *ec = NULL, *tc;
-    size_t n = t->nrows, nv = 0, ncodes = 0;
-    uint32_t *code = NULL, *rows = NULL;
-    size_t *start = NULL;
+    size_t n = t->nrows;
     win_plan_t *p = NULL;
-    bool sorted = true;
     int rc;
 
     *out = NULL;
@@ -361,74 +386,88 @@ int win_plan_new(const table_t *t, const char *entity, const char *time,
     p->time = xstrdup(time);
     p->time_type = tc->type;
     p->nrows = n;
-    code = malloc((n ? n : 1) * sizeof(*code));
+    p->code = malloc((n ? n : 1) * sizeof(*p->code));
+    if (p->code == NULL) {
+        rc = ferr_set(e, FERR_NOMEM, "window: no memory for %zu rows", n);
+        goto fail;
+    }
+    if ((rc = win_entity_codes(ec, n, p->code, &p->ncodes, e)) != FERR_OK)
+        goto fail;
+    /* Event logs are usually written in time order: that skips the radix
+     * sort, and lets `all` frames run in row order without any sort. */
+    {
+        const int64_t *tv = win_time_values(tc);
+        int64_t prev = INT64_MIN;
+        p->time_sorted = true;
+        for (size_t i = 0; i < n && p->time_sorted; i++) {
+            if (col_is_null(tc, i))
+                continue;
+            p->time_sorted = tv[i] >= prev;
+            prev = tv[i];
+        }
+    }
+    *out = p;
+    return FERR_OK;
+fail:
+    win_plan_free(p);
+    return rc;
+}
+
+/* The (entity, time, row) permutation, built on first use: a plan used
+ * only for `all` frames over a time-ordered log never needs it. */
+static int win_plan_sort(win_plan_t *p, const table_t *t, ferr_t *e)
+{
+    const column_t *tc = table_find(t, p->time);
+    const int64_t *tv = win_time_values(tc);
+    size_t n = p->nrows, nv = 0, ncodes = p->ncodes;
+    uint32_t *rows = NULL, first = 0;
+    size_t *start = NULL;
+    int rc = FERR_OK;
+
+    if (p->perm != NULL)
+        return FERR_OK;
     rows = malloc((n ? n : 1) * sizeof(*rows));
     p->perm = malloc((n ? n : 1) * sizeof(*p->perm));
     p->tkey = malloc((n ? n : 1) * sizeof(*p->tkey));
     p->seg = malloc((n ? n : 1) * sizeof(*p->seg));
-    if (!code || !rows || !p->perm || !p->tkey || !p->seg) {
-        rc = ferr_set(e, FERR_NOMEM, "window: no memory for %zu rows", n);
-        goto fail;
-    }
-    rc = win_entity_codes(ec, n, code, &ncodes, e);
-    if (rc != FERR_OK)
-        goto fail;
-
-    /* Rows with a time, in file order; event logs are usually already in
-     * time order, which skips the radix sort. */
-    {
-        const int64_t *tv = win_time_values(tc);
-        for (size_t i = 0; i < n; i++) {
-            if (col_is_null(tc, i))
-                continue;
-            if (nv > 0 && tv[i] < tv[rows[nv - 1]])
-                sorted = false;
-            rows[nv++] = (uint32_t)i;
-        }
-        if (!sorted && (rc = win_radix_by_time(rows, nv, tv, e)) != FERR_OK)
-            goto fail;
-    }
-
-    /* Stable counting sort by entity code: (entity, time, row). */
     start = calloc(ncodes + 1, sizeof(*start));
-    if (start == NULL) {
-        rc = ferr_set(e, FERR_NOMEM, "window: no memory for %zu entities",
-                      ncodes);
-        goto fail;
+    if (!rows || !p->perm || !p->tkey || !p->seg || !start) {
+        rc = ferr_set(e, FERR_NOMEM, "window: no memory to sort %zu rows", n);
+        goto done;
     }
+    for (size_t i = 0; i < n; i++)
+        if (!col_is_null(tc, i))
+            rows[nv++] = (uint32_t)i;
+    if (!p->time_sorted && (rc = win_radix_by_time(rows, nv, tv, e)) != FERR_OK)
+        goto done;
+    /* Stable counting sort by entity code: (entity, time, row). */
     for (size_t i = 0; i < nv; i++)
-        start[code[rows[i]] + 1]++;
+        start[p->code[rows[i]] + 1]++;
     for (size_t k = 0; k < ncodes; k++)
         start[k + 1] += start[k];
     for (size_t i = 0; i < nv; i++) {
         uint32_t r = rows[i];
-        size_t pos = start[code[r]]++;
-        p->perm[pos] = r;
+        p->perm[start[p->code[r]]++] = r;
     }
     p->n = nv;
-    {
-        const int64_t *tv = win_time_values(tc);
-        uint32_t first = 0;
-        for (size_t q = 0; q < nv; q++) {
-            uint32_t r = p->perm[q];
-            if (q > 0 && code[r] != code[p->perm[q - 1]])
-                first = (uint32_t)q;
-            p->seg[q] = first;
-            p->tkey[q] = tv[r];
-        }
+    for (size_t q = 0; q < nv; q++) {
+        uint32_t r = p->perm[q];
+        if (q > 0 && p->code[r] != p->code[p->perm[q - 1]])
+            first = (uint32_t)q;
+        p->seg[q] = first;
+        p->tkey[q] = tv[r];
     }
-    free(start);
+done:
+    if (rc != FERR_OK) {
+        free(p->perm);
+        free(p->tkey);
+        free(p->seg);
+        p->perm = NULL;
+        p->tkey = NULL;
+        p->seg = NULL;
+    }
     free(rows);
-    p->code = code;
-    p->ncodes = ncodes;
-    p->time_sorted = sorted;
-    *out = p;
-    return FERR_OK;
-fail:
     free(start);
-    free(code);
-    free(rows);
-    win_plan_free(p);
     return rc;
 }
 
@@ -818,7 +857,7 @@ static int win_row_order_pass(const win_plan_t *p, const table_t *t,
     return FERR_OK;
 }
 
-int win_plan_compute(const win_plan_t *p, const table_t *t,
+int win_plan_compute(win_plan_t *p, const table_t *t,
                      const win_spec_t *w, const char *outname,
                      column_t **out, ferr_t *e)
 {
@@ -829,7 +868,7 @@ int win_plan_compute(const win_plan_t *p, const table_t *t,
     double *vd = NULL;
     int64_t *vi = NULL, *sel = NULL;
     column_t *res = NULL;
-    size_t n = p->n;
+    size_t n;
     bool fast;
     int rc;
 
@@ -847,6 +886,9 @@ int win_plan_compute(const win_plan_t *p, const table_t *t,
     /* Values in sorted order, so the pass below streams through memory. */
     vals.agg = w->agg;
     fast = p->time_sorted && w->frame == WIN_FRAME_ALL && w->agg != WIN_LAG;
+    if (!fast && (rc = win_plan_sort(p, t, e)) != FERR_OK)
+        return rc;
+    n = p->n;
     if (v != NULL && w->agg != WIN_LAG && !fast) {
         vnn = malloc(n ? n : 1);
         if (vnn == NULL)
