@@ -1201,31 +1201,65 @@ static void win_sql_call(const win_sql_t *c, const char *fn, int arg,
     buf_printf(o, ") OVER (%s)", ov);
 }
 
-/* Latest non-null value in a frame: none of the three dialects share a
- * spelling.  SQLite packs (time, row, value) into text whose MAX is the
- * latest, with 17 significant digits so doubles round-trip. */
-static void win_sql_last(const win_sql_t *c, const char *ov, buf_t *o)
+/* Latest non-null value in a frame.  Within a duration frame's RANGE part
+ * rows of one earlier time are peers in no defined order, so "latest" must
+ * carry its own tie-break: the value is packed behind a fixed-width
+ * (time, row) key and the MAX of that text is the latest; 17 significant
+ * digits (or the engine's exact float text) make doubles round-trip.
+ * Spark's LAST(x, TRUE) is exact when the order has no ties (rows/all). */
+static const char *win_sql_cast_name(sql_dialect_t d, ftype_t vt)
+{
+    static const char *const names[SQL_DIALECT_COUNT_][FT_COUNT_] = {
+        [SQL_SQLITE] = {[FT_INT] = "INTEGER", [FT_FLOAT] = "REAL",
+                        [FT_BOOL] = "INTEGER"},
+        [SQL_POSTGRES] = {[FT_INT] = "BIGINT", [FT_FLOAT] = "DOUBLE PRECISION",
+                          [FT_BOOL] = "BOOLEAN", [FT_DATE] = "DATE",
+                          [FT_DATETIME] = "TIMESTAMP"},
+        [SQL_SPARK] = {[FT_INT] = "BIGINT", [FT_FLOAT] = "DOUBLE",
+                       [FT_BOOL] = "BOOLEAN", [FT_DATE] = "DATE",
+                       [FT_DATETIME] = "TIMESTAMP"},
+    };
+    return (vt >= 0 && vt < FT_COUNT_) ? names[d][vt] : NULL;
+}
+
+static void win_sql_pad20(sql_dialect_t d, const char *expr, buf_t *o)
+{
+    if (d == SQL_SQLITE)
+        buf_printf(o, "printf('%%020d', %s)", expr);
+    else
+        buf_printf(o, "lpad(CAST(%s AS %s), 20, '0')", expr,
+                   d == SQL_SPARK ? "STRING" : "TEXT");
+}
+
+static void win_sql_last(const win_sql_t *c, const char *ov, bool ties,
+                         buf_t *o)
 {
     ftype_t vt = c->w->value_type;
-    if (c->d == SQL_SPARK) {
+    const char *cast = win_sql_cast_name(c->d, vt);
+    buf_t key = {0};
+
+    if (c->d == SQL_SPARK && !ties) {
         buf_printf(o, "LAST(%s, TRUE) OVER (%s)", c->x, ov);
-    } else if (c->d == SQL_POSTGRES) {
-        buf_printf(o, "(ARRAY_AGG(%s) FILTER (WHERE %s IS NOT NULL) OVER (%s))"
-                   "[COUNT(%s) OVER (%s)]", c->x, c->x, ov, c->x, ov);
-    } else {
-        const char *cast = vt == FT_FLOAT ? "REAL"
-                           : (vt == FT_INT || vt == FT_BOOL) ? "INTEGER" : NULL;
-        buf_puts(o, cast ? "CAST(substr(" : "substr(");
-        buf_printf(o, "MAX(CASE WHEN %s IS NOT NULL THEN printf('%%020d%%020d', "
-                   "%s + 4611686018427387904, %s) || ", c->x, c->tk, c->row);
-        if (vt == FT_FLOAT)
-            buf_printf(o, "printf('%%!.17g', %s)", c->x);
-        else
-            buf_puts(o, c->x);
-        buf_printf(o, " END) OVER (%s), 41)", ov);
-        if (cast)
-            buf_printf(o, " AS %s)", cast);
+        return;
     }
+    buf_printf(&key, "%s + 4611686018427387904", c->tk);
+    buf_puts(o, cast ? "CAST(substr(" : "substr(");
+    buf_printf(o, "MAX((CASE WHEN %s IS NOT NULL THEN ", c->x);
+    win_sql_pad20(c->d, key.p, o);
+    buf_puts(o, " || ");
+    win_sql_pad20(c->d, c->row, o);
+    buf_puts(o, " || ");
+    if (c->d == SQL_SQLITE && vt == FT_FLOAT)
+        buf_printf(o, "printf('%%!.17g', %s)", c->x);
+    else if (c->d == SQL_SQLITE)
+        buf_puts(o, c->x);
+    else
+        buf_printf(o, "CAST(%s AS %s)", c->x, c->d == SQL_SPARK ? "STRING" : "TEXT");
+    buf_printf(o, " END)%s) OVER (%s), 41)",
+               c->d == SQL_POSTGRES ? " COLLATE \"C\"" : "", ov);
+    if (cast)
+        buf_printf(o, " AS %s)", cast);
+    buf_free(&key);
 }
 
 /* min/max of two partial results, either of which may be NULL. */
@@ -1279,7 +1313,7 @@ static void win_sql_single(const win_sql_t *c, const char *ov, buf_t *o)
         }
         break;
     case WIN_LAST:
-        win_sql_last(c, ov, o);
+        win_sql_last(c, ov, c->w->frame == WIN_FRAME_DURATION, o);
         break;
     default:
         break;
