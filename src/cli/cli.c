@@ -15,6 +15,11 @@
 const cli_command_t cli_commands[] = {
     {"help", cmd_help, "show commands, or the usage of one", "help [COMMAND]"},
     {"version", cmd_version, "print ferry's version", "version"},
+    {"init", cmd_init, "scaffold a project (ferry.yaml + example data) from a template", "init TEMPLATE [DIR] [--rows N] [--force]"},
+    {"features", cmd_features, "build | show | sql: the offline table, an entity's online features, the same features as SQL", "features build|show|sql ..."},
+    {"reference", cmd_reference, "print the ferry.yaml key reference (docs/reference.md)", "reference"},
+    {"models", cmd_models, "model registry: list, show, promote, rollback, diff, import, export, delete",
+     "models list|show|history|promote|rollback|diff|import|export|delete ... (ferry models help)"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -109,6 +114,7 @@ int cli_main(int argc, char **argv)
             i++;
         } else if (strcmp(a, "--registry") == 0 && i + 1 < argc) {
             ctx.registry_dir = argv[i + 1];
+            ctx.registry_dir_set = true;
             i += 2;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             ctx.quiet = true;
@@ -141,7 +147,8 @@ int cli_main(int argc, char **argv)
         return 2;
     }
     if (ctx.registry_dir == NULL)
-        ctx.registry_dir = "registry"; /* TODO(lead): from ferry.yaml */
+        ctx.registry_dir = "registry"; /* commands that load ferry.yaml
+                                          replace it with registry.path */
     progress_set_quiet(ctx.quiet);
     rc = cmd->run(&ctx, argc - i, argv + i);
     free(ctx.sets);

@@ -1,0 +1,19 @@
+/*
+ * project_ctx.c - see project_ctx.h.
+ */
+#include "cli/project_ctx.h"
+
+#include <stdlib.h>
+
+project_t *cli_load_project(cli_ctx_t *ctx, const char *cmd)
+{
+    project_t *p;
+    ferr_t e = {0};
+    if (project_load(ctx->project_file, ctx->sets, ctx->nsets, &p, &e)) {
+        cli_error("%s: %s", cmd, ferr_msg(&e));
+        return NULL;
+    }
+    if (!ctx->registry_dir_set)
+        ctx->registry_dir = p->registry_dir;
+    return p;
+}
