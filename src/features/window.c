@@ -205,20 +205,15 @@ static int win_entity_codes(const column_t *c, size_t n, uint32_t *code,
         return ferr_set(e, FERR_TYPE, "entity column '%s' is a float; use an "
                         "int, string or category id", c->name);
     {
-        /* Integer-like ids: open addressing on the 64-bit value. */
-        size_t cap = 16, next = 0;
-        int64_t *keys;
-        uint32_t *vals, nullcode = UINT32_MAX;
-        while (cap < 2 * n)
-            cap *= 2;
-        keys = malloc(cap * sizeof(*keys));
-        vals = malloc(cap * sizeof(*vals));
-        if (keys == NULL || vals == NULL) {
-            free(keys);
-            free(vals);
-            return ferr_set(e, FERR_NOMEM, "entity '%s': no memory for %zu "
-                            "rows", c->name, n);
-        }
+        /* Integer-like ids: open addressing on the 64-bit value, sized by
+         * the number of distinct ids (tens of thousands of customers fit in
+         * cache; a table sized by rows would not). */
+        size_t cap = 1024, next = 0;
+        int64_t *keys = malloc(cap * sizeof(*keys));
+        uint32_t *vals = malloc(cap * sizeof(*vals)), nullcode = UINT32_MAX;
+        int rc = FERR_OK;
+        if (keys == NULL || vals == NULL)
+            goto nomem;
         memset(vals, 0xff, cap * sizeof(*vals));
         for (size_t i = 0; i < n; i++) {
             int64_t v;
@@ -236,13 +231,46 @@ static int win_entity_codes(const column_t *c, size_t n, uint32_t *code,
             if (vals[h] == UINT32_MAX) {
                 keys[h] = v;
                 vals[h] = (uint32_t)next++;
+                if (2 * next > cap) { /* keep the load under 1/2 */
+                    size_t ncap = cap * 2;
+                    int64_t *nk = malloc(ncap * sizeof(*nk));
+                    uint32_t *nv = malloc(ncap * sizeof(*nv));
+                    if (nk == NULL || nv == NULL) {
+                        free(nk);
+                        free(nv);
+                        goto nomem;
+                    }
+                    memset(nv, 0xff, ncap * sizeof(*nv));
+                    for (size_t j = 0; j < cap; j++) {
+                        size_t g;
+                        if (vals[j] == UINT32_MAX)
+                            continue;
+                        g = win_mix64((uint64_t)keys[j]) & (ncap - 1);
+                        while (nv[g] != UINT32_MAX)
+                            g = (g + 1) & (ncap - 1);
+                        nk[g] = keys[j];
+                        nv[g] = vals[j];
+                    }
+                    free(keys);
+                    free(vals);
+                    keys = nk;
+                    vals = nv;
+                    cap = ncap;
+                    code[i] = (uint32_t)next - 1;
+                    continue;
+                }
             }
             code[i] = vals[h];
         }
+        *ncodes = next ? next : 1;
+        goto done;
+    nomem:
+        rc = ferr_set(e, FERR_NOMEM, "entity '%s': no memory for the id table",
+                      c->name);
+    done:
         free(keys);
         free(vals);
-        *ncodes = next ? next : 1;
-        return FERR_OK;
+        return rc;
     }
 }
 
@@ -332,11 +360,8 @@ int win_plan_new(const table_t *t, const char *entity, const char *time,
                  win_plan_t **out, ferr_t *e)
 {
     const column_t *ec = NULL, *tc;
-    size_t n = t->nrows, nv = 0, ncodes = 0;
-    uint32_t *code = NULL, *rows = NULL;
-    size_t *start = NULL;
+    size_t n = t->nrows;
     win_plan_t *p = NULL;
-    bool sorted = true;
     int rc;
 
     *out = NULL;
@@ -361,74 +386,88 @@ int win_plan_new(const table_t *t, const char *entity, const char *time,
     p->time = xstrdup(time);
     p->time_type = tc->type;
     p->nrows = n;
-    code = malloc((n ? n : 1) * sizeof(*code));
+    p->code = malloc((n ? n : 1) * sizeof(*p->code));
+    if (p->code == NULL) {
+        rc = ferr_set(e, FERR_NOMEM, "window: no memory for %zu rows", n);
+        goto fail;
+    }
+    if ((rc = win_entity_codes(ec, n, p->code, &p->ncodes, e)) != FERR_OK)
+        goto fail;
+    /* Event logs are usually written in time order: that skips the radix
+     * sort, and lets `all` frames run in row order without any sort. */
+    {
+        const int64_t *tv = win_time_values(tc);
+        int64_t prev = INT64_MIN;
+        p->time_sorted = true;
+        for (size_t i = 0; i < n && p->time_sorted; i++) {
+            if (col_is_null(tc, i))
+                continue;
+            p->time_sorted = tv[i] >= prev;
+            prev = tv[i];
+        }
+    }
+    *out = p;
+    return FERR_OK;
+fail:
+    win_plan_free(p);
+    return rc;
+}
+
+/* The (entity, time, row) permutation, built on first use: a plan used
+ * only for `all` frames over a time-ordered log never needs it. */
+static int win_plan_sort(win_plan_t *p, const table_t *t, ferr_t *e)
+{
+    const column_t *tc = table_find(t, p->time);
+    const int64_t *tv = win_time_values(tc);
+    size_t n = p->nrows, nv = 0, ncodes = p->ncodes;
+    uint32_t *rows = NULL, first = 0;
+    size_t *start = NULL;
+    int rc = FERR_OK;
+
+    if (p->perm != NULL)
+        return FERR_OK;
     rows = malloc((n ? n : 1) * sizeof(*rows));
     p->perm = malloc((n ? n : 1) * sizeof(*p->perm));
     p->tkey = malloc((n ? n : 1) * sizeof(*p->tkey));
     p->seg = malloc((n ? n : 1) * sizeof(*p->seg));
-    if (!code || !rows || !p->perm || !p->tkey || !p->seg) {
-        rc = ferr_set(e, FERR_NOMEM, "window: no memory for %zu rows", n);
-        goto fail;
-    }
-    rc = win_entity_codes(ec, n, code, &ncodes, e);
-    if (rc != FERR_OK)
-        goto fail;
-
-    /* Rows with a time, in file order; event logs are usually already in
-     * time order, which skips the radix sort. */
-    {
-        const int64_t *tv = win_time_values(tc);
-        for (size_t i = 0; i < n; i++) {
-            if (col_is_null(tc, i))
-                continue;
-            if (nv > 0 && tv[i] < tv[rows[nv - 1]])
-                sorted = false;
-            rows[nv++] = (uint32_t)i;
-        }
-        if (!sorted && (rc = win_radix_by_time(rows, nv, tv, e)) != FERR_OK)
-            goto fail;
-    }
-
-    /* Stable counting sort by entity code: (entity, time, row). */
     start = calloc(ncodes + 1, sizeof(*start));
-    if (start == NULL) {
-        rc = ferr_set(e, FERR_NOMEM, "window: no memory for %zu entities",
-                      ncodes);
-        goto fail;
+    if (!rows || !p->perm || !p->tkey || !p->seg || !start) {
+        rc = ferr_set(e, FERR_NOMEM, "window: no memory to sort %zu rows", n);
+        goto done;
     }
+    for (size_t i = 0; i < n; i++)
+        if (!col_is_null(tc, i))
+            rows[nv++] = (uint32_t)i;
+    if (!p->time_sorted && (rc = win_radix_by_time(rows, nv, tv, e)) != FERR_OK)
+        goto done;
+    /* Stable counting sort by entity code: (entity, time, row). */
     for (size_t i = 0; i < nv; i++)
-        start[code[rows[i]] + 1]++;
+        start[p->code[rows[i]] + 1]++;
     for (size_t k = 0; k < ncodes; k++)
         start[k + 1] += start[k];
     for (size_t i = 0; i < nv; i++) {
         uint32_t r = rows[i];
-        size_t pos = start[code[r]]++;
-        p->perm[pos] = r;
+        p->perm[start[p->code[r]]++] = r;
     }
     p->n = nv;
-    {
-        const int64_t *tv = win_time_values(tc);
-        uint32_t first = 0;
-        for (size_t q = 0; q < nv; q++) {
-            uint32_t r = p->perm[q];
-            if (q > 0 && code[r] != code[p->perm[q - 1]])
-                first = (uint32_t)q;
-            p->seg[q] = first;
-            p->tkey[q] = tv[r];
-        }
+    for (size_t q = 0; q < nv; q++) {
+        uint32_t r = p->perm[q];
+        if (q > 0 && p->code[r] != p->code[p->perm[q - 1]])
+            first = (uint32_t)q;
+        p->seg[q] = first;
+        p->tkey[q] = tv[r];
     }
-    free(start);
+done:
+    if (rc != FERR_OK) {
+        free(p->perm);
+        free(p->tkey);
+        free(p->seg);
+        p->perm = NULL;
+        p->tkey = NULL;
+        p->seg = NULL;
+    }
     free(rows);
-    p->code = code;
-    p->ncodes = ncodes;
-    p->time_sorted = sorted;
-    *out = p;
-    return FERR_OK;
-fail:
     free(start);
-    free(code);
-    free(rows);
-    win_plan_free(p);
     return rc;
 }
 
@@ -818,7 +857,7 @@ static int win_row_order_pass(const win_plan_t *p, const table_t *t,
     return FERR_OK;
 }
 
-int win_plan_compute(const win_plan_t *p, const table_t *t,
+int win_plan_compute(win_plan_t *p, const table_t *t,
                      const win_spec_t *w, const char *outname,
                      column_t **out, ferr_t *e)
 {
@@ -829,7 +868,7 @@ int win_plan_compute(const win_plan_t *p, const table_t *t,
     double *vd = NULL;
     int64_t *vi = NULL, *sel = NULL;
     column_t *res = NULL;
-    size_t n = p->n;
+    size_t n;
     bool fast;
     int rc;
 
@@ -847,6 +886,9 @@ int win_plan_compute(const win_plan_t *p, const table_t *t,
     /* Values in sorted order, so the pass below streams through memory. */
     vals.agg = w->agg;
     fast = p->time_sorted && w->frame == WIN_FRAME_ALL && w->agg != WIN_LAG;
+    if (!fast && (rc = win_plan_sort(p, t, e)) != FERR_OK)
+        return rc;
+    n = p->n;
     if (v != NULL && w->agg != WIN_LAG && !fast) {
         vnn = malloc(n ? n : 1);
         if (vnn == NULL)
@@ -1159,31 +1201,65 @@ static void win_sql_call(const win_sql_t *c, const char *fn, int arg,
     buf_printf(o, ") OVER (%s)", ov);
 }
 
-/* Latest non-null value in a frame: none of the three dialects share a
- * spelling.  SQLite packs (time, row, value) into text whose MAX is the
- * latest, with 17 significant digits so doubles round-trip. */
-static void win_sql_last(const win_sql_t *c, const char *ov, buf_t *o)
+/* Latest non-null value in a frame.  Within a duration frame's RANGE part
+ * rows of one earlier time are peers in no defined order, so "latest" must
+ * carry its own tie-break: the value is packed behind a fixed-width
+ * (time, row) key and the MAX of that text is the latest; 17 significant
+ * digits (or the engine's exact float text) make doubles round-trip.
+ * Spark's LAST(x, TRUE) is exact when the order has no ties (rows/all). */
+static const char *win_sql_cast_name(sql_dialect_t d, ftype_t vt)
+{
+    static const char *const names[SQL_DIALECT_COUNT_][FT_COUNT_] = {
+        [SQL_SQLITE] = {[FT_INT] = "INTEGER", [FT_FLOAT] = "REAL",
+                        [FT_BOOL] = "INTEGER"},
+        [SQL_POSTGRES] = {[FT_INT] = "BIGINT", [FT_FLOAT] = "DOUBLE PRECISION",
+                          [FT_BOOL] = "BOOLEAN", [FT_DATE] = "DATE",
+                          [FT_DATETIME] = "TIMESTAMP"},
+        [SQL_SPARK] = {[FT_INT] = "BIGINT", [FT_FLOAT] = "DOUBLE",
+                       [FT_BOOL] = "BOOLEAN", [FT_DATE] = "DATE",
+                       [FT_DATETIME] = "TIMESTAMP"},
+    };
+    return (vt >= 0 && vt < FT_COUNT_) ? names[d][vt] : NULL;
+}
+
+static void win_sql_pad20(sql_dialect_t d, const char *expr, buf_t *o)
+{
+    if (d == SQL_SQLITE)
+        buf_printf(o, "printf('%%020d', %s)", expr);
+    else
+        buf_printf(o, "lpad(CAST(%s AS %s), 20, '0')", expr,
+                   d == SQL_SPARK ? "STRING" : "TEXT");
+}
+
+static void win_sql_last(const win_sql_t *c, const char *ov, bool ties,
+                         buf_t *o)
 {
     ftype_t vt = c->w->value_type;
-    if (c->d == SQL_SPARK) {
+    const char *cast = win_sql_cast_name(c->d, vt);
+    buf_t key = {0};
+
+    if (c->d == SQL_SPARK && !ties) {
         buf_printf(o, "LAST(%s, TRUE) OVER (%s)", c->x, ov);
-    } else if (c->d == SQL_POSTGRES) {
-        buf_printf(o, "(ARRAY_AGG(%s) FILTER (WHERE %s IS NOT NULL) OVER (%s))"
-                   "[COUNT(%s) OVER (%s)]", c->x, c->x, ov, c->x, ov);
-    } else {
-        const char *cast = vt == FT_FLOAT ? "REAL"
-                           : (vt == FT_INT || vt == FT_BOOL) ? "INTEGER" : NULL;
-        buf_puts(o, cast ? "CAST(substr(" : "substr(");
-        buf_printf(o, "MAX(CASE WHEN %s IS NOT NULL THEN printf('%%020d%%020d', "
-                   "%s + 4611686018427387904, %s) || ", c->x, c->tk, c->row);
-        if (vt == FT_FLOAT)
-            buf_printf(o, "printf('%%!.17g', %s)", c->x);
-        else
-            buf_puts(o, c->x);
-        buf_printf(o, " END) OVER (%s), 41)", ov);
-        if (cast)
-            buf_printf(o, " AS %s)", cast);
+        return;
     }
+    buf_printf(&key, "%s + 4611686018427387904", c->tk);
+    buf_puts(o, cast ? "CAST(substr(" : "substr(");
+    buf_printf(o, "MAX((CASE WHEN %s IS NOT NULL THEN ", c->x);
+    win_sql_pad20(c->d, key.p, o);
+    buf_puts(o, " || ");
+    win_sql_pad20(c->d, c->row, o);
+    buf_puts(o, " || ");
+    if (c->d == SQL_SQLITE && vt == FT_FLOAT)
+        buf_printf(o, "printf('%%!.17g', %s)", c->x);
+    else if (c->d == SQL_SQLITE)
+        buf_puts(o, c->x);
+    else
+        buf_printf(o, "CAST(%s AS %s)", c->x, c->d == SQL_SPARK ? "STRING" : "TEXT");
+    buf_printf(o, " END)%s) OVER (%s), 41)",
+               c->d == SQL_POSTGRES ? " COLLATE \"C\"" : "", ov);
+    if (cast)
+        buf_printf(o, " AS %s)", cast);
+    buf_free(&key);
 }
 
 /* min/max of two partial results, either of which may be NULL. */
@@ -1237,7 +1313,7 @@ static void win_sql_single(const win_sql_t *c, const char *ov, buf_t *o)
         }
         break;
     case WIN_LAST:
-        win_sql_last(c, ov, o);
+        win_sql_last(c, ov, c->w->frame == WIN_FRAME_DURATION, o);
         break;
     default:
         break;

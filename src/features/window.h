@@ -130,14 +130,16 @@ int win_compute(const table_t *t, const win_spec_t *w, const char *outname,
 /* A plan caches the (entity, time, row) ordering of one table so several
  * window features over the same entity and time sort only once.  The plan
  * is tied to the table's rows: use it only with the table it was built
- * from (columns may be added in between). */
+ * from (columns may be added in between).  The sort itself happens on the
+ * first feature that needs it (never for `all` frames over a log already in
+ * time order), so win_plan_compute updates the plan: one thread at a time. */
 typedef struct win_plan win_plan_t;
 
 int win_plan_new(const table_t *t, const char *entity, const char *time,
                  win_plan_t **out, ferr_t *e);
 void win_plan_free(win_plan_t *p);
 /* Like win_compute; w->entity and w->time must name the plan's columns. */
-int win_plan_compute(const win_plan_t *p, const table_t *t,
+int win_plan_compute(win_plan_t *p, const table_t *t,
                      const win_spec_t *w, const char *outname,
                      column_t **out, ferr_t *e);
 
