@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "base/err.h"
+
 typedef struct cli_ctx {
     const char *project_file; /* -f FILE, default "ferry.yaml" */
     const char **sets;        /* --set key=value, in order */
@@ -51,11 +53,12 @@ int cmd_reference(cli_ctx_t *ctx, int argc, char **argv);
 int cmd_init(cli_ctx_t *ctx, int argc, char **argv);
 int cmd_features(cli_ctx_t *ctx, int argc, char **argv);
 int cmd_train(cli_ctx_t *ctx, int argc, char **argv);
+int cmd_predict(cli_ctx_t *ctx, int argc, char **argv);
+int cmd_demo(cli_ctx_t *ctx, int argc, char **argv);
 
 /* Scaffold template `tmpl` into dir (cmd_init.c; also used by demo). */
-struct ferr;
 int init_project(const char *tmpl, const char *dir, size_t rows, bool force,
-                 struct ferr *e);
+                 ferr_t *e);
 int cmd_models(cli_ctx_t *ctx, int argc, char **argv);
 
 #endif

@@ -406,7 +406,7 @@ int cmd_train(cli_ctx_t *ctx, int argc, char **argv)
         rc = manifest ? FERR_OK : FERR_EXTERNAL;
     }
     if (rc == FERR_OK)
-        rc = reg_open(ctx->registry_dir, &reg, &e);
+        rc = reg_open(cli_registry(ctx, p), &reg, &e);
     if (rc == FERR_OK)
         rc = reg_register(reg, p->name, res.model, res.model_len, manifest,
                           &version, &e);

@@ -5,6 +5,12 @@
 
 #include <stdlib.h>
 
+const char *cli_registry(const cli_ctx_t *ctx, const project_t *p)
+{
+    return ctx->registry_dir_set || p == NULL ? ctx->registry_dir
+                                             : p->registry_dir;
+}
+
 project_t *cli_load_project(cli_ctx_t *ctx, const char *cmd)
 {
     project_t *p;
@@ -13,7 +19,5 @@ project_t *cli_load_project(cli_ctx_t *ctx, const char *cmd)
         cli_error("%s: %s", cmd, ferr_msg(&e));
         return NULL;
     }
-    if (!ctx->registry_dir_set)
-        ctx->registry_dir = p->registry_dir;
     return p;
 }

@@ -11,5 +11,7 @@
 
 /* Load or print the error and return NULL. */
 project_t *cli_load_project(cli_ctx_t *ctx, const char *cmd);
+/* The registry directory: --registry, else the project's registry.path. */
+const char *cli_registry(const cli_ctx_t *ctx, const project_t *p);
 
 #endif

@@ -29,7 +29,8 @@
 /* ---- reading ----------------------------------------------------------- */
 
 static int read_source(const project_t *p, const proj_source_t *s,
-                       table_t **out, feat_read_report_t *rep, ferr_t *e)
+                       const char *path, table_t **out,
+                       feat_read_report_t *rep, ferr_t *e)
 {
     csv_opts_t o;
     csv_colopt_t *cols = xcalloc(s->ncols, sizeof(*cols));
@@ -64,7 +65,7 @@ static int read_source(const project_t *p, const proj_source_t *s,
     o.ncols = s->ncols;
     rc = mkdir_p(p->output_dir, e);
     if (rc == FERR_OK)
-        rc = csv_read_file(s->path, &o, out, &r, e);
+        rc = csv_read_file(path ? path : s->path, &o, out, &r, e);
     if (rep) {
         rep->rows = r.rows;
         rep->rejected = r.rejected;
@@ -80,7 +81,7 @@ int feat_read_sources(const project_t *p, table_t **tables,
                       feat_read_report_t *reports, ferr_t *e)
 {
     for (size_t i = 0; i < p->nsources; i++) {
-        int rc = read_source(p, &p->sources[i], &tables[i],
+        int rc = read_source(p, &p->sources[i], NULL, &tables[i],
                              reports ? &reports[i] : NULL, e);
         if (rc) {
             for (size_t j = 0; j < i; j++) {
@@ -91,6 +92,12 @@ int feat_read_sources(const project_t *p, table_t **tables,
         }
     }
     return FERR_OK;
+}
+
+int feat_read_source_file(const project_t *p, size_t i, const char *path,
+                          table_t **out, feat_read_report_t *report, ferr_t *e)
+{
+    return read_source(p, &p->sources[i], path, out, report, e);
 }
 
 /* ---- features ------------------------------------------------------------ */
@@ -368,8 +375,8 @@ size_t feat_output_names(const project_t *p, const table_t *t,
     return n;
 }
 
-static int select_output(const project_t *p, table_t *t, feat_schema_t *schema,
-                         table_t **out, ferr_t *e)
+static int select_output(const project_t *p, table_t *t, feat_mode_t mode,
+                         feat_schema_t *schema, table_t **out, ferr_t *e)
 {
     const char **names, **roles;
     size_t n = feat_output_names(p, t, &names, &roles);
@@ -381,6 +388,8 @@ static int select_output(const project_t *p, table_t *t, feat_schema_t *schema,
     for (size_t i = 0; i < n && rc == FERR_OK; i++) {
         column_t *c = table_take(t, names[i]);
         json_t *col;
+        if (c == NULL && mode == FEAT_APPLY && strcmp(roles[i], "feature") != 0)
+            continue; /* scoring raw records: no label, maybe no carry */
         if (c == NULL) {
             rc = ferr_set(e, FERR_NOTFOUND, "%s: no column '%s' to output (%s)",
                           p->file, names[i], strcmp(roles[i], "label") == 0 ?
@@ -459,7 +468,7 @@ int feat_run(const project_t *p, table_t *const *sources, feat_mode_t mode,
     for (size_t k = 0; k < pc.n; k++)
         win_plan_free(pc.plan[k]);
     if (rc == FERR_OK)
-        rc = select_output(p, t, schema, out, e);
+        rc = select_output(p, t, mode, schema, out, e);
     table_free(t);
     return rc;
 }

@@ -43,9 +43,16 @@ typedef struct feat_read_report {
 int feat_read_sources(const project_t *p, table_t **tables,
                       feat_read_report_t *reports, ferr_t *e);
 
+/* Read source i of p from another file with the same options (scoring a
+ * file of raw records). */
+int feat_read_source_file(const project_t *p, size_t i, const char *path,
+                          table_t **out, feat_read_report_t *report, ferr_t *e);
+
 /* Compute the feature table from the loaded sources: joins, features,
  * then keep carry columns, kept features and the label, in that order.
- * In FEAT_LEARN mode, schema is filled; in FEAT_APPLY mode it is read. */
+ * In FEAT_LEARN mode, schema is filled; in FEAT_APPLY mode it is read,
+ * and a missing label or carry column is left out instead of an error
+ * (raw records to score have no label). */
 int feat_run(const project_t *p, table_t *const *sources, feat_mode_t mode,
              feat_schema_t *schema, table_t **out, ferr_t *e);
 

@@ -164,18 +164,16 @@ static int check_table(const table_t *t, const char *path, ferr_t *e)
     return FERR_OK;
 }
 
-int offline_write_csv(const table_t *t, const char *path, ferr_t *e)
+int offline_write_csv_fp(const table_t *t, FILE *fp, const char *name,
+                         ferr_t *e)
 {
-    afile_t af;
     csvw_t w = {0};
     cell_fn *fns;
-    int rc = check_table(t, path, e);
+    int rc = check_table(t, name, e);
 
     if (rc)
         return rc;
-    if ((rc = afile_open(&af, path, e)) != FERR_OK)
-        return rc;
-    w.fp = af.fp;
+    w.fp = fp;
     w.buf = xmalloc(CSV_BUF);
     fns = xmalloc((t->ncols + 1) * sizeof(*fns));
     for (size_t j = 0; j < t->ncols; j++) {
@@ -198,11 +196,25 @@ int offline_write_csv(const table_t *t, const char *path, ferr_t *e)
     w_flush(&w);
     free(fns);
     free(w.buf);
-    if (w.err) {
-        int err = errno;
+    if (w.err)
+        return ferr_set(e, FERR_IO, "%s: write failed: %s", name,
+                        strerror(errno));
+    return FERR_OK;
+}
+
+int offline_write_csv(const table_t *t, const char *path, ferr_t *e)
+{
+    afile_t af;
+    int rc = check_table(t, path, e);
+
+    if (rc)
+        return rc;
+    if ((rc = afile_open(&af, path, e)) != FERR_OK)
+        return rc;
+    rc = offline_write_csv_fp(t, af.fp, path, e);
+    if (rc) {
         afile_abort(&af);
-        return ferr_set(e, FERR_IO, "%s: write failed: %s", path,
-                        strerror(err));
+        return rc;
     }
     return afile_commit(&af, e);
 }

@@ -17,6 +17,7 @@
 #define FERRY_STORE_OFFLINE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "base/err.h"
 #include "data/table.h"
@@ -26,6 +27,9 @@
  * is the shortest text that parses back to the same double; BOOL is 0/1;
  * DATE is YYYY-MM-DD and DATETIME YYYY-MM-DD HH:MM:SS. */
 int offline_write_csv(const table_t *t, const char *path, ferr_t *e);
+/* The same CSV to an open stream (stdout); name is used in messages. */
+int offline_write_csv_fp(const table_t *t, FILE *fp, const char *name,
+                         ferr_t *e);
 
 /* Current .fcol format version; readers refuse newer versions. */
 #define FCOL_VERSION 1
