@@ -5,8 +5,8 @@
 set -euo pipefail
 TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
 cd "$TMP"
-"$FERRY_BIN" demo --rows 20000 > demo.log
-"$FERRY_BIN" demo --rows 20000 > demo2.log
+"$FERRY_BIN" demo --rows 20000 > demo.log 2>&1
+"$FERRY_BIN" demo --rows 20000 > demo2.log 2>&1
 grep -q "features: 20,000 rows x 9 columns" demo.log
 grep -q "registered credit-risk v1" demo2.log
 grep -q "credit-risk@champion -> v1" demo.log
