@@ -534,29 +534,16 @@ static int interpret(project_t *p, ferr_t *e)
     return FERR_OK;
 }
 
-int project_load(const char *path, const char *const *sets, size_t nsets,
-                 project_t **out, ferr_t *e)
+/* Shared tail of project_load and project_load_mem: overrides, then
+ * interpretation; takes ownership of p. */
+static int project_finish(project_t *p, const char *const *sets, size_t nsets,
+                          project_t **out, ferr_t *e)
 {
-    project_t *p;
-    char real[PATH_MAX];
-    int rc;
-
-    *out = NULL;
-    p = xcalloc(1, sizeof(*p));
-    p->file = xstrdup(path);
-    rc = ydoc_load(path, &p->doc, e);
-    if (rc == FERR_NOTFOUND)
-        ferr_set(e, rc, "%s: no project file here (run 'ferry init' or use "
-                 "-C DIR / -f FILE)", path);
+    int rc = FERR_OK;
     for (size_t i = 0; rc == FERR_OK && i < nsets; i++)
         rc = ydoc_set(p->doc, sets[i], e);
-    if (rc == FERR_OK) {
-        char *copy = xstrdup(path);
-        const char *dir = dirname(copy);
-        p->dir = xstrdup(realpath(dir, real) ? real : dir);
-        free(copy);
+    if (rc == FERR_OK)
         rc = interpret(p, e);
-    }
     if (rc) {
         project_free(p);
         return rc;
@@ -567,6 +554,50 @@ int project_load(const char *path, const char *const *sets, size_t nsets,
     }
     *out = p;
     return FERR_OK;
+}
+
+int project_load(const char *path, const char *const *sets, size_t nsets,
+                 project_t **out, ferr_t *e)
+{
+    project_t *p;
+    char real[PATH_MAX], *copy;
+    const char *dir;
+    int rc;
+
+    *out = NULL;
+    p = xcalloc(1, sizeof(*p));
+    p->file = xstrdup(path);
+    rc = ydoc_load(path, &p->doc, e);
+    if (rc == FERR_NOTFOUND)
+        ferr_set(e, rc, "%s: no project file here (run 'ferry init' or use "
+                 "-C DIR / -f FILE)", path);
+    if (rc) {
+        project_free(p);
+        return rc;
+    }
+    copy = xstrdup(path);
+    dir = dirname(copy);
+    p->dir = xstrdup(realpath(dir, real) ? real : dir);
+    free(copy);
+    return project_finish(p, sets, nsets, out, e);
+}
+
+int project_load_mem(const char *name, const char *text, size_t len,
+                     const char *dir, const char *const *sets, size_t nsets,
+                     project_t **out, ferr_t *e)
+{
+    project_t *p = xcalloc(1, sizeof(*p));
+    int rc;
+
+    *out = NULL;
+    p->file = xstrdup(name);
+    p->dir = xstrdup(dir);
+    rc = ydoc_parse(name, text, len, &p->doc, e);
+    if (rc) {
+        project_free(p);
+        return rc;
+    }
+    return project_finish(p, sets, nsets, out, e);
 }
 
 void project_free(project_t *p)

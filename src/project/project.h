@@ -129,6 +129,10 @@ typedef struct project {
 /* Load `path`, apply `sets` (KEY=VALUE overrides, in order), validate. */
 int project_load(const char *path, const char *const *sets, size_t nsets,
                  project_t **out, ferr_t *e);
+/* The same from text (tests, fuzzing); dir resolves relative paths. */
+int project_load_mem(const char *name, const char *text, size_t len,
+                     const char *dir, const char *const *sets, size_t nsets,
+                     project_t **out, ferr_t *e);
 void project_free(project_t *p);
 const proj_source_t *project_source(const project_t *p, const char *name);
 
