@@ -45,7 +45,7 @@ static int read_source(const project_t *p, const proj_source_t *s,
     o.nnulls = s->nnulls;
     o.trim = s->trim;
     o.max_line = (size_t)s->max_line;
-    o.max_rejects = s->max_rejects < 0 ? SIZE_MAX : (size_t)s->max_rejects;
+    o.max_rejects = (size_t)s->max_rejects;
     o.max_reject_frac = s->max_reject_frac;
     o.threads = (int)s->threads;
     if (s->rejects_path)

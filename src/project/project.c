@@ -35,8 +35,8 @@ const proj_key_t proj_keys[] = {
     {"sources.<name>", "nulls", "list of text", "[\"\"]", "field values read as null"},
     {"sources.<name>", "trim", "bool", "false", "trim spaces around unquoted fields"},
     {"sources.<name>", "max_line_bytes", "integer", "1048576", "longer lines are rejected"},
-    {"sources.<name>", "max_rejects", "integer", "unlimited", "error budget: most rejected rows before the build fails"},
-    {"sources.<name>", "max_reject_fraction", "number", "1.0", "error budget as a fraction of the rows"},
+    {"sources.<name>", "max_rejects", "integer", "0", "error budget: rows that may be rejected (the more generous of this and max_reject_fraction); with both 0 any bad row fails the build"},
+    {"sources.<name>", "max_reject_fraction", "number", "0", "error budget as a fraction of the data rows"},
     {"sources.<name>", "rejects", "text", "<output.dir>/rejects-<name>.csv", "file of rejected rows: line, column, value, reason"},
     {"sources.<name>", "threads", "integer", "0 (all cores)", "parser threads"},
     {"sources.<name>", "entity", "text", "none", "entity key column (customer id)"},
@@ -251,8 +251,8 @@ static int load_source(project_t *p, const char *name, const ynode_t *m,
     s->delimiter = ',';
     s->quote = '"';
     s->max_line = 1 << 20;
-    s->max_rejects = -1;
-    s->max_reject_frac = 1.0;
+    s->max_rejects = 0;
+    s->max_reject_frac = 0.0;
     if ((rc = yn_check_keys(d, m, where, section_keys("sources.<name>"), e)) ||
         (rc = yn_str(d, m, where, "path", &path, e)) ||
         (rc = yn_char(d, m, where, "delimiter", &s->delimiter, e)) ||
@@ -272,6 +272,9 @@ static int load_source(project_t *p, const char *name, const ynode_t *m,
     if (s->max_line < 16)
         return yn_fail(e, d, yn_get(m, "max_line_bytes"), where,
                        "max_line_bytes must be at least 16");
+    if (s->max_rejects < 0)
+        return yn_fail(e, d, yn_get(m, "max_rejects"), where,
+                       "max_rejects must be 0 or more");
     if (s->max_reject_frac < 0 || s->max_reject_frac > 1)
         return yn_fail(e, d, yn_get(m, "max_reject_fraction"), where,
                        "max_reject_fraction must be between 0 and 1");

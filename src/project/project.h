@@ -54,8 +54,8 @@ typedef struct proj_source {
     size_t nnulls;
     bool trim;
     int64_t max_line;
-    int64_t max_rejects;      /* -1: unlimited */
-    double max_reject_frac;   /* 1.0: unlimited */
+    int64_t max_rejects;      /* error budget (the more generous of the */
+    double max_reject_frac;   /* two wins); 0 and 0: no bad row allowed */
     char *rejects_path;       /* owned; NULL: <output.dir>/rejects-<name>.csv */
     int64_t threads;
     const char *entity;       /* NULL when none */
