@@ -392,11 +392,20 @@ int cmd_train(cli_ctx_t *ctx, int argc, char **argv)
                         "first): ");
     }
     if (rc == FERR_OK && cfg.features == NULL) {
-        size_t n = feat_schema_features(&fs, NULL, 0);
+        /* every built feature (not the label, ids or carried columns),
+         * less model.exclude */
+        size_t n = feat_schema_features(&fs, NULL, 0), k = 0;
         feats = xcalloc(n + 1, sizeof(*feats));
         feat_schema_features(&fs, feats, n);
+        for (size_t i = 0; i < n; i++) {
+            bool excluded = false;
+            for (size_t j = 0; j < cfg.nexclude; j++)
+                excluded |= strcmp(feats[i], cfg.exclude[j]) == 0;
+            if (!excluded)
+                feats[k++] = feats[i];
+        }
         cfg.features = feats;
-        cfg.nfeatures = n;
+        cfg.nfeatures = k;
     }
     if (rc == FERR_OK)
         rc = train_run(t, &cfg, &res, &e);
