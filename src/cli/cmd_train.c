@@ -44,31 +44,6 @@ static void train_alloc_free(train_alloc_t *a)
     free(a->exclude);
 }
 
-static int str_list(const ydoc_t *d, const ynode_t *map, const char *where,
-                    const char *key, const char ***out, size_t *n, ferr_t *e)
-{
-    const ynode_t *l = yn_get(map, key);
-    *out = NULL;
-    *n = 0;
-    if (l == NULL || l->kind == YN_NULL)
-        return FERR_OK;
-    if (l->kind == YN_SCALAR) {
-        *out = xmalloc(sizeof(char *));
-        (*out)[(*n)++] = l->str;
-        return FERR_OK;
-    }
-    if (l->kind != YN_SEQ)
-        return yn_fail(e, d, l, where, "key '%s': expected a list", key);
-    *out = xcalloc(l->n + 1, sizeof(char *));
-    for (size_t i = 0; i < l->n; i++) {
-        if (l->vals[i]->kind != YN_SCALAR)
-            return yn_fail(e, d, l->vals[i], where, "key '%s': item %zu: "
-                           "expected a value", key, i);
-        (*out)[(*n)++] = l->vals[i]->str;
-    }
-    return FERR_OK;
-}
-
 static int config_from_project(const project_t *p, train_config_t *c,
                                train_alloc_t *a, ferr_t *e)
 {
@@ -125,8 +100,8 @@ static int config_from_project(const project_t *p, train_config_t *c,
     if ((rc = yn_int(d, m, "model", "max_iter", &num, e)))
         return rc;
     c->linear.max_iter = (int)num;
-    if ((rc = str_list(d, m, "model", "features", &a->features, &c->nfeatures, e)) ||
-        (rc = str_list(d, m, "model", "exclude", &a->exclude, &c->nexclude, e)))
+    if ((rc = yn_str_list(d, m, "model", "features", &a->features, &c->nfeatures, e)) ||
+        (rc = yn_str_list(d, m, "model", "exclude", &a->exclude, &c->nexclude, e)))
         return rc;
     c->features = a->features;
     c->exclude = a->exclude;
@@ -207,7 +182,7 @@ static int config_from_project(const project_t *p, train_config_t *c,
         a->dim_values = xcalloc(space->n, sizeof(*a->dim_values));
         for (size_t i = 0; i < space->n; i++) {
             size_t nv;
-            if ((rc = str_list(d, space, "search.space", space->keys[i],
+            if ((rc = yn_str_list(d, space, "search.space", space->keys[i],
                                &a->dim_values[i], &nv, e)))
                 return rc;
             a->dims[i].key = space->keys[i];

@@ -159,38 +159,6 @@ static char *resolve(const project_t *p, const char *path)
     return buf_steal(&b);
 }
 
-static int str_list(const ydoc_t *d, const ynode_t *map, const char *where,
-                    const char *key, const char ***out, size_t *n, ferr_t *e)
-{
-    ynode_t *l = yn_get(map, key);
-    *out = NULL;
-    *n = 0;
-    if (l == NULL || l->kind == YN_NULL)
-        return FERR_OK;
-    if (l->kind == YN_SCALAR) { /* a single value is a list of one */
-        *out = xmalloc(sizeof(char *));
-        (*out)[0] = l->str;
-        *n = 1;
-        return FERR_OK;
-    }
-    if (l->kind != YN_SEQ)
-        return yn_fail(e, d, l, where, "key '%s': expected a list, found %s",
-                       key, ynode_kind_name(l->kind));
-    *out = xcalloc(l->n + 1, sizeof(char *));
-    for (size_t i = 0; i < l->n; i++) {
-        ynode_t *it = l->vals[i];
-        if (it->kind == YN_NULL) {
-            (*out)[(*n)++] = "";
-            continue;
-        }
-        if (it->kind != YN_SCALAR)
-            return yn_fail(e, d, it, where, "key '%s': item %zu: expected text, "
-                           "found %s", key, i, ynode_kind_name(it->kind));
-        (*out)[(*n)++] = it->str;
-    }
-    return FERR_OK;
-}
-
 static int load_column(const ydoc_t *d, const char *where, const char *name,
                        int kline, const ynode_t *v, proj_column_t *c, ferr_t *e)
 {
@@ -257,7 +225,7 @@ static int load_source(project_t *p, const char *name, const ynode_t *m,
         (rc = yn_str(d, m, where, "path", &path, e)) ||
         (rc = yn_char(d, m, where, "delimiter", &s->delimiter, e)) ||
         (rc = yn_char(d, m, where, "quote", &s->quote, e)) ||
-        (rc = str_list(d, m, where, "nulls", &s->nulls, &s->nnulls, e)) ||
+        (rc = yn_str_list(d, m, where, "nulls", &s->nulls, &s->nnulls, e)) ||
         (rc = yn_bool(d, m, where, "trim", &s->trim, e)) ||
         (rc = yn_int(d, m, where, "max_line_bytes", &s->max_line, e)) ||
         (rc = yn_int(d, m, where, "max_rejects", &s->max_rejects, e)) ||
@@ -337,7 +305,7 @@ static int load_join(project_t *p, size_t idx, const ynode_t *m, proj_join_t *j,
         (rc = yn_str(d, m, where, "tolerance", &j->tolerance, e)) ||
         (rc = yn_bool(d, m, where, "exact", &j->exact, e)) ||
         (rc = yn_str(d, m, where, "prefix", &j->prefix, e)) ||
-        (rc = str_list(d, m, where, "columns", &j->columns, &j->ncolumns, e)))
+        (rc = yn_str_list(d, m, where, "columns", &j->columns, &j->ncolumns, e)))
         return rc;
     if (j->source == NULL)
         return yn_fail(e, d, m, where, "missing key 'source'");
@@ -396,7 +364,7 @@ static int load_feature(project_t *p, size_t idx, const ynode_t *m,
         (rc = yn_int(d, m, where, "lag", &f->lag, e)) ||
         (rc = yn_bool(d, m, where, "include_current", &f->include_current, e)) ||
         (rc = yn_str(d, m, where, "onehot", &f->column, e)) ||
-        (rc = str_list(d, m, where, "vocabulary", &f->vocabulary, &f->nvocabulary, e)) ||
+        (rc = yn_str_list(d, m, where, "vocabulary", &f->vocabulary, &f->nvocabulary, e)) ||
         (rc = yn_int(d, m, where, "min_count", &f->min_count, e)) ||
         (rc = yn_int(d, m, where, "max_categories", &f->max_categories, e)) ||
         (rc = yn_bool(d, m, where, "strict", &f->strict, e)) ||
@@ -483,7 +451,7 @@ static int interpret(project_t *p, ferr_t *e)
         (rc = yn_str(d, out, "output", "name", &p->output_name, e)) ||
         (rc = yn_bool(d, out, "output", "csv", &p->write_csv, e)) ||
         (rc = yn_bool(d, out, "output", "binary", &p->write_binary, e)) ||
-        (rc = str_list(d, out, "output", "carry", &p->carry, &p->ncarry, e)) ||
+        (rc = yn_str_list(d, out, "output", "carry", &p->carry, &p->ncarry, e)) ||
         (rc = yn_bool(d, onl, "online", "enabled", &p->online, e)) ||
         (rc = yn_str(d, onl, "online", "path", &online_path, e)) ||
         (rc = yn_str(d, onl, "online", "entity", &p->online_entity, e)) ||

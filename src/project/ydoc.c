@@ -463,3 +463,35 @@ int yn_check_keys(const ydoc_t *d, const ynode_t *map, const char *where,
     }
     return FERR_OK;
 }
+
+int yn_str_list(const ydoc_t *d, const ynode_t *map, const char *where,
+                const char *key, const char ***out, size_t *n, ferr_t *e)
+{
+    ynode_t *l = yn_get(map, key);
+    *out = NULL;
+    *n = 0;
+    if (l == NULL || l->kind == YN_NULL)
+        return FERR_OK;
+    if (l->kind == YN_SCALAR) {
+        *out = xmalloc(sizeof(char *));
+        (*out)[0] = l->str;
+        *n = 1;
+        return FERR_OK;
+    }
+    if (l->kind != YN_SEQ)
+        return yn_fail(e, d, l, where, "key '%s': expected a list, found %s",
+                       key, ynode_kind_name(l->kind));
+    *out = xcalloc(l->n + 1, sizeof(char *));
+    for (size_t i = 0; i < l->n; i++) {
+        ynode_t *it = l->vals[i];
+        if (it->kind == YN_NULL) {
+            (*out)[(*n)++] = "";
+            continue;
+        }
+        if (it->kind != YN_SCALAR)
+            return yn_fail(e, d, it, where, "key '%s': item %zu: expected a "
+                           "value, found %s", key, i, ynode_kind_name(it->kind));
+        (*out)[(*n)++] = it->str;
+    }
+    return FERR_OK;
+}

@@ -69,6 +69,12 @@ int yn_bool(const ydoc_t *d, const ynode_t *map, const char *where,
 int yn_char(const ydoc_t *d, const ynode_t *map, const char *where,
             const char *key, char *out, ferr_t *e);
 
+/* A list of scalars (a single scalar is a list of one; a YAML null item
+ * is ""), as a malloc'd array of borrowed strings the caller frees; absent
+ * or null: *out NULL, *n 0. */
+int yn_str_list(const ydoc_t *d, const ynode_t *map, const char *where,
+                const char *key, const char ***out, size_t *n, ferr_t *e);
+
 /* Fail if `map` is not a map or has a key not in `allowed` (NULL-terminated
  * list), naming the line and suggesting the closest allowed key. */
 int yn_check_keys(const ydoc_t *d, const ynode_t *map, const char *where,

@@ -8,6 +8,7 @@
  * else goes through %.15g/%.16g/%.17g, keeping the first that round-trips
  * (Python repr's guarantee, not always its exact digits).
  */
+#include "data/parse.h"
 #include "store/store_int.h"
 
 #include <float.h>
@@ -153,29 +154,7 @@ size_t store_fmt_f64(double x, char *out)
     return 0; /* unreachable */
 }
 
-/* Howard Hinnant's days_from_civil / civil_from_days. */
-static void civil(int64_t z, int64_t *y, int *m, int *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = yoe + era * 400 + (*m <= 2);
-}
-
-static int64_t days_of(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
+/* Calendar arithmetic is parse.h's (one implementation in the tree). */
 
 static void put2(char *p, int v)
 {
@@ -191,7 +170,7 @@ size_t store_fmt_date(int64_t days, char *out)
      * such values only come from corrupt input, print them as numbers. */
     if (days < -2000000000LL || days > 2000000000LL)
         return store_fmt_i64(days, out);
-    civil(days, &y, &m, &d);
+    civil_from_days(days, &y, &m, &d);
     if (y < 0 || y > 9999)
         return (size_t)snprintf(out, STORE_FMT_MAX, "%04lld-%02d-%02d",
                                 (long long)y, m, d);
@@ -250,7 +229,7 @@ int store_parse_date(const char *s, size_t n, int64_t *days)
         return -1;
     if (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
         return -1;
-    *days = days_of(y, m, d);
+    *days = days_from_civil(y, m, d);
     return 0;
 }
 
