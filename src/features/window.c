@@ -701,6 +701,31 @@ static void win_state_reset(win_state_t *s, uint32_t seg)
     s->lastnn = -1;
 }
 
+/* Sample std of the non-null values at sorted positions [lo, hi), in two
+ * passes.  The running shifted sums lose digits when a series drifts far
+ * from its first value (monthly prices around 1.4e6 with a std of 300 gave
+ * 1.1e-9 relative error against pandas); small frames, the usual rolling
+ * 3/6/12 periods, are recomputed exactly instead. */
+#define WIN_STD_EXACT_MAX 1024
+
+static double win_std_exact(const win_vals_t *v, size_t lo, size_t hi)
+{
+    double sum = 0, ss = 0, mean;
+    size_t n = 0;
+    for (size_t q = lo; q < hi; q++)
+        if (v->vnn == NULL || v->vnn[q]) {
+            sum += v->vd[q];
+            n++;
+        }
+    mean = sum / (double)n;
+    for (size_t q = lo; q < hi; q++)
+        if (v->vnn == NULL || v->vnn[q]) {
+            double d = v->vd[q] - mean;
+            ss += d * d;
+        }
+    return sqrt(ss / (double)(n - 1));
+}
+
 /* Output type of a numeric aggregate. */
 static ftype_t win_out_type(win_agg_t a, const column_t *v)
 {
@@ -1024,6 +1049,8 @@ int win_plan_compute(win_plan_t *p, const table_t *t,
             case WIN_STD:
                 if (st.cnt < 2) {
                     col_set_null(res, r);
+                } else if (hi - lo <= WIN_STD_EXACT_MAX) {
+                    res->f64[r] = win_std_exact(&vals, lo, hi);
                 } else {
                     double s1 = win_kval(&st.d1), s2 = win_kval(&st.d2);
                     double var = (s2 - s1 * s1 / (double)st.cnt) /

@@ -22,6 +22,9 @@ printf 'id,amount,day,note\n1,1.5,2020-01-01,a\n2,2.5,2020-01-02,"b, ""c"""\n' >
 "$FERRY_BIN" -q features build
 snapshot() { (cd out && sha256sum features.csv features.fcol features.schema.json online.sqlite); }
 snapshot > before.sha
+# idempotent: the same input builds byte-identical outputs
+"$FERRY_BIN" -q features build
+snapshot | cmp - before.sha
 
 fails() { # fails NEEDLE [ferry args...]: the build fails, says NEEDLE, outputs intact
   local needle=$1; shift
