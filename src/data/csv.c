@@ -1242,6 +1242,8 @@ int csv_read_mem(const char *name, const char *p, size_t n,
                           ? 1 : (size_t)nthreads * CSV_CHUNKS_PER_THREAD;
         size_t most = body / CSV_MIN_CHUNK ? body / CSV_MIN_CHUNK : 1;
         nchunks = want < most ? want : most;
+        if (o->chunk_size)
+            nchunks = body / o->chunk_size + 1;
         if ((size_t)nthreads > nchunks)
             nthreads = (int)nchunks;
     }

@@ -53,6 +53,8 @@ typedef struct csv_opts {
     const char *rejects_path; /* NULL: none; written atomically, even when
                                * the budget fails (it is the diagnosis) */
     int threads;              /* 0 = all online cores */
+    size_t chunk_size;        /* bytes per parallel chunk; 0 = auto (tests
+                               * and the fuzzer set it tiny) */
     const csv_colopt_t *cols; /* selected columns, output order */
     size_t ncols;             /* 0: every column, as STRING */
     bool trim;                /* trim ASCII spaces around fields */
