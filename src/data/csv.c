@@ -204,12 +204,18 @@ typedef struct csv_ctx {
     csv_colopt_t *sel;    /* per selected column (owned array) */
     char **hdr;           /* header names (owned) */
     size_t row_estimate;  /* bytes per record, for preallocation */
+    /* One value array per fixed-width selected column (NULL for STRING),
+     * shared by all chunks: chunk i writes rows at its slot, the merge
+     * compacts in place and the table keeps the array (see merge_column). */
+    char **slab;
     progress_t prog;
     atomic_size_t progress_bytes;
 } csv_ctx_t;
 
 typedef struct csv_chunk {
     size_t start, stop;   /* parse records starting in [start, stop) */
+    size_t slot, slot_cap;/* rows of the shared slab reserved for us */
+    bool own;             /* overflowed the slot: private arrays */
     size_t end;           /* where parsing actually ended */
     size_t lines;         /* '\n' consumed in [start, end) */
     size_t rows, cap;
@@ -328,12 +334,83 @@ static inline size_t scan_next(scanner_t *sc)
 
 /* ------------------------------------------------------- chunk columns */
 
-static void chunk_cols_alloc(const csv_ctx_t *cx, csv_chunk_t *ch, size_t cap)
+static size_t elem_size(ftype_t t)
 {
-    ch->cap = cap < 16 ? 16 : cap;
+    switch (t) {
+    case FT_INT:
+    case FT_DATE:
+    case FT_DATETIME:
+    case FT_FLOAT:
+        return 8;
+    case FT_CATEGORY:
+        return 4;
+    case FT_BOOL:
+        return 1;
+    default:
+        return 0; /* STRING: offsets + bytes, private per chunk */
+    }
+}
+
+/* Point a column's value array (by type) at p. */
+static void col_set_values(column_t *c, void *p)
+{
+    switch (c->type) {
+    case FT_INT:
+    case FT_DATE:
+    case FT_DATETIME:
+        c->i64 = p;
+        break;
+    case FT_FLOAT:
+        c->f64 = p;
+        break;
+    case FT_BOOL:
+        c->u8 = p;
+        break;
+    case FT_CATEGORY:
+        c->code = p;
+        break;
+    default:
+        break;
+    }
+}
+
+static void *col_values(const column_t *c)
+{
+    switch (c->type) {
+    case FT_INT:
+    case FT_DATE:
+    case FT_DATETIME:
+        return c->i64;
+    case FT_FLOAT:
+        return c->f64;
+    case FT_BOOL:
+        return c->u8;
+    case FT_CATEGORY:
+        return c->code;
+    default:
+        return NULL;
+    }
+}
+
+/* Chunk columns write straight into the chunk's slot of the shared slab,
+ * so the common case allocates (and page-faults) the values once. */
+static void chunk_cols_alloc(const csv_ctx_t *cx, csv_chunk_t *ch)
+{
+    ch->cap = ch->slot_cap;
+    ch->own = false;
     ch->cols = xcalloc((size_t)cx->nsel, sizeof(*ch->cols));
-    for (int j = 0; j < cx->nsel; j++)
-        ch->cols[j] = col_new(cx->sel[j].name, cx->sel[j].type, ch->cap);
+    for (int j = 0; j < cx->nsel; j++) {
+        column_t *c = xcalloc(1, sizeof(*c));
+        c->type = cx->sel[j].type;
+        c->n = ch->cap;
+        if (c->type == FT_STRING)
+            c->off = xcalloc(ch->cap + 1, sizeof(uint64_t));
+        else
+            col_set_values(c, cx->slab[j] + ch->slot * elem_size(c->type));
+        if (c->type == FT_CATEGORY)
+            c->dict = dict_new();
+        ch->cols[j] = c;
+    }
     ch->pend = xcalloc((size_t)cx->nsel + 1, sizeof(*ch->pend));
     ch->last_code = xcalloc((size_t)cx->nsel + 1, sizeof(int32_t));
     ch->last_len = xcalloc((size_t)cx->nsel + 1, sizeof(size_t));
@@ -342,19 +419,25 @@ static void chunk_cols_alloc(const csv_ctx_t *cx, csv_chunk_t *ch, size_t cap)
         ch->last_code[j] = -1;
 }
 
+/* More rows than the slot holds: move to private arrays (rare; the row
+ * estimate over-reserves). */
 static void chunk_grow(csv_chunk_t *ch, int nsel)
 {
     size_t cap = ch->cap * 2;
     for (int j = 0; j < nsel; j++) {
         column_t *c = ch->cols[j];
-        if (c->i64)
-            c->i64 = xrealloc(c->i64, cap * sizeof(int64_t));
-        if (c->f64)
-            c->f64 = xrealloc(c->f64, cap * sizeof(double));
-        if (c->u8)
-            c->u8 = xrealloc(c->u8, cap);
-        if (c->code)
-            c->code = xrealloc(c->code, cap * sizeof(int32_t));
+        size_t es = elem_size(c->type);
+        if (es) {
+            void *v = col_values(c);
+            if (ch->own) {
+                v = xrealloc(v, cap * es);
+            } else {
+                void *priv = xmalloc(cap * es);
+                memcpy(priv, v, ch->rows * es);
+                v = priv;
+            }
+            col_set_values(c, v);
+        }
         if (c->off)
             c->off = xrealloc(c->off, (cap + 1) * sizeof(uint64_t));
         if (c->null) {
@@ -363,13 +446,17 @@ static void chunk_grow(csv_chunk_t *ch, int nsel)
         }
         c->n = cap;
     }
+    ch->own = true;
     ch->cap = cap;
 }
 
 static void chunk_reset(csv_chunk_t *ch, int nsel)
 {
-    for (int j = 0; j < nsel && ch->cols; j++)
+    for (int j = 0; j < nsel && ch->cols; j++) {
+        if (!ch->own)
+            col_set_values(ch->cols[j], NULL); /* the slab's, not ours */
         col_free(ch->cols[j]);
+    }
     free(ch->cols);
     ch->cols = NULL;
     for (size_t i = 0; i < ch->rej.n; i++) {
@@ -702,7 +789,8 @@ static void chunk_parse(csv_ctx_t *cx, csv_chunk_t *ch, bool report)
     size_t bytes = ch->stop > ch->start ? ch->stop - ch->start : 0;
 
     scan_init(&sc, cx);
-    chunk_cols_alloc(cx, ch, bytes / cx->row_estimate + 16);
+    (void)bytes;
+    chunk_cols_alloc(cx, ch);
     buf_init(&ch->scratch, 0);
     scan_seek(&sc, pos); /* records then consume the mask in order */
     while (pos < ch->stop && pos < cx->n) {
@@ -959,9 +1047,9 @@ typedef struct csv_merge {
     csv_chunk_t *chunks;
     size_t nchunks;
     size_t *row0;          /* first output row per chunk */
-    uint64_t *data0;       /* per chunk x column: first STRING byte */
-    int32_t **remap;       /* per chunk x column: CATEGORY code map */
-    table_t *t;
+    size_t total;
+    column_t **out;        /* per selected column, built by merge_column */
+    int *rc;
     atomic_size_t next;
 } csv_merge_t;
 
@@ -969,53 +1057,95 @@ typedef struct csv_merge_worker {
     csv_merge_t *m;
 } csv_merge_worker_t;
 
-static void merge_chunk(csv_merge_t *m, size_t i)
+/*
+ * Build output column j from the chunks.  Fixed-width values are compacted
+ * inside the slab: chunk i's rows move down from its slot to row0[i] (never
+ * past chunk i+1's slot, since row0[i+1] <= slot[i+1]), in chunk order, so
+ * memmove over already-touched pages is the only cost; the array is then
+ * trimmed and handed to the table.  CATEGORY codes are remapped to the
+ * file-wide dict, which interns chunk vocabularies in chunk order: codes
+ * follow first appearance in the file exactly as in a serial read.
+ */
+static int merge_column(csv_merge_t *m, int j)
 {
-    csv_chunk_t *ch = &m->chunks[i];
-    int nsel = m->cx->nsel;
-    size_t r0 = m->row0[i], nr = ch->rows;
-    for (int j = 0; j < nsel; j++) {
-        column_t *dst = m->t->cols[j], *src = ch->cols[j];
-        if (nr == 0)
-            break;
-        switch (dst->type) {
-        case FT_INT:
-        case FT_DATE:
-        case FT_DATETIME:
-            memcpy(dst->i64 + r0, src->i64, nr * sizeof(int64_t));
-            break;
-        case FT_FLOAT:
-            memcpy(dst->f64 + r0, src->f64, nr * sizeof(double));
-            break;
-        case FT_BOOL:
-            memcpy(dst->u8 + r0, src->u8, nr);
-            break;
-        case FT_CATEGORY: {
-            const int32_t *map = m->remap[i * (size_t)nsel + (size_t)j];
-            /* a null row's slot is 0, and an all-null chunk has an empty
-             * vocabulary, so nulls must not go through the map */
-            for (size_t r = 0; r < nr; r++)
-                dst->code[r0 + r] = src->null && src->null[r]
-                                        ? 0 : map[src->code[r]];
-            break;
-        }
-        case FT_STRING: {
-            uint64_t base = m->data0[i * (size_t)nsel + (size_t)j];
-            for (size_t r = 0; r < nr; r++)
-                dst->off[r0 + r + 1] = base + src->off[r + 1];
-            if (src->data_len)
-                memcpy(dst->data + base, src->data, src->data_len);
-            break;
-        }
-        default:
-            break;
-        }
-        if (dst->null) {
-            if (src->null)
-                memcpy(dst->null + r0, src->null, nr);
-            /* else: calloc'ed zeros already */
-        }
+    csv_ctx_t *cx = m->cx;
+    const csv_colopt_t *c = &cx->sel[j];
+    size_t total = m->total, es = elem_size(c->type);
+    column_t *col = xcalloc(1, sizeof(*col));
+    bool any_null = false;
+
+    col->name = xstrdup(c->rename ? c->rename : c->name);
+    col->type = c->type;
+    col->n = total;
+    if (c->type == FT_CATEGORY)
+        col->dict = dict_new();
+    for (size_t i = 0; i < m->nchunks && !any_null; i++) {
+        column_t *src = m->chunks[i].cols[j];
+        for (size_t r = 0; src->null && r < m->chunks[i].rows && !any_null; r++)
+            any_null = src->null[r] != 0;
     }
+    if (any_null)
+        col->null = xcalloc(total ? total : 1, 1);
+
+    if (c->type == FT_STRING) {
+        uint64_t bytes = 0;
+        for (size_t i = 0; i < m->nchunks; i++)
+            bytes += m->chunks[i].cols[j]->data_len;
+        col->off = xcalloc(total + 1, sizeof(uint64_t));
+        if (bytes) {
+            col->data = malloc(bytes);
+            if (col->data == NULL) {
+                col_free(col);
+                return FERR_NOMEM;
+            }
+        }
+        col->data_len = col->data_cap = bytes;
+        bytes = 0;
+        for (size_t i = 0; i < m->nchunks; i++) {
+            column_t *src = m->chunks[i].cols[j];
+            size_t r0 = m->row0[i];
+            for (size_t r = 0; r < m->chunks[i].rows; r++)
+                col->off[r0 + r + 1] = bytes + src->off[r + 1];
+            if (src->data_len)
+                memcpy(col->data + bytes, src->data, src->data_len);
+            bytes += src->data_len;
+        }
+    } else {
+        char *dst = cx->slab[j];
+        for (size_t i = 0; i < m->nchunks; i++) {
+            csv_chunk_t *ch = &m->chunks[i];
+            column_t *src = ch->cols[j];
+            char *from = col_values(src);
+            if (c->type == FT_CATEGORY) {
+                dict_t *d = src->dict;
+                int32_t *map = xmalloc((d->n + 1) * sizeof(int32_t));
+                for (size_t k = 0; k < d->n; k++)
+                    map[k] = dict_intern(col->dict, d->str[k], d->len[k]);
+                /* a null row's slot is 0, and an all-null chunk has an
+                 * empty vocabulary: nulls must not go through the map */
+                for (size_t r = 0; r < ch->rows; r++)
+                    src->code[r] = src->null && src->null[r]
+                                       ? 0 : map[src->code[r]];
+                free(map);
+            }
+            if (ch->rows && dst + m->row0[i] * es != from)
+                memmove(dst + m->row0[i] * es, from, ch->rows * es);
+        }
+        /* trim the over-reservation (mremap for big blocks: no copy) */
+        char *shrunk = realloc(dst, (total ? total : 1) * es);
+        if (shrunk)
+            dst = shrunk;
+        cx->slab[j] = NULL; /* the column owns it now */
+        col_set_values(col, dst);
+    }
+    if (col->null)
+        for (size_t i = 0; i < m->nchunks; i++) {
+            column_t *src = m->chunks[i].cols[j];
+            if (src->null && m->chunks[i].rows)
+                memcpy(col->null + m->row0[i], src->null, m->chunks[i].rows);
+        }
+    m->out[j] = col;
+    return FERR_OK;
 }
 
 static void *merge_main(void *arg)
@@ -1023,10 +1153,10 @@ static void *merge_main(void *arg)
     csv_merge_worker_t *w = arg;
     csv_merge_t *m = w->m;
     for (;;) {
-        size_t i = atomic_fetch_add(&m->next, 1);
-        if (i >= m->nchunks)
+        size_t j = atomic_fetch_add(&m->next, 1);
+        if (j >= (size_t)m->cx->nsel)
             break;
-        merge_chunk(m, i);
+        m->rc[j] = merge_column(m, (int)j);
     }
     return NULL;
 }
@@ -1035,60 +1165,18 @@ static int merge_chunks(csv_ctx_t *cx, csv_chunk_t *chunks, size_t nchunks,
                         int nthreads, table_t **out, ferr_t *e)
 {
     int nsel = cx->nsel;
-    size_t total = 0;
     csv_merge_t m = {.cx = cx, .chunks = chunks, .nchunks = nchunks};
     int rc = FERR_OK;
 
     m.row0 = xcalloc(nchunks + 1, sizeof(size_t));
-    m.data0 = xcalloc(nchunks * (size_t)nsel + 1, sizeof(uint64_t));
-    m.remap = xcalloc(nchunks * (size_t)nsel + 1, sizeof(int32_t *));
     for (size_t i = 0; i < nchunks; i++) {
-        m.row0[i] = total;
-        total += chunks[i].rows;
+        m.row0[i] = m.total;
+        m.total += chunks[i].rows;
     }
-    m.t = table_new();
-    for (int j = 0; j < nsel; j++) {
-        const csv_colopt_t *c = &cx->sel[j];
-        column_t *col = col_new(c->rename ? c->rename : c->name, c->type, total);
-        bool any_null = false;
-        uint64_t bytes = 0;
-        for (size_t i = 0; i < nchunks; i++) {
-            column_t *src = chunks[i].cols[j];
-            size_t k = i * (size_t)nsel + (size_t)j;
-            if (src->null && chunks[i].rows)
-                for (size_t r = 0; r < chunks[i].rows && !any_null; r++)
-                    any_null = src->null[r] != 0;
-            if (c->type == FT_STRING) {
-                m.data0[k] = bytes;
-                bytes += src->data_len;
-            } else if (c->type == FT_CATEGORY) {
-                /* Interning chunk vocabularies in chunk order gives codes in
-                 * order of first appearance in the file. */
-                dict_t *d = src->dict;
-                m.remap[k] = xmalloc((d->n + 1) * sizeof(int32_t));
-                for (size_t code = 0; code < d->n; code++)
-                    m.remap[k][code] =
-                        dict_intern(col->dict, d->str[code], d->len[code]);
-            }
-        }
-        if (any_null)
-            col->null = xcalloc(total ? total : 1, 1);
-        if (c->type == FT_STRING && bytes) {
-            col->data = malloc(bytes);
-            if (col->data == NULL) {
-                col_free(col);
-                rc = ferr_set(e, FERR_NOMEM, "%s: %llu bytes of text",
-                              cx->name, (unsigned long long)bytes);
-                goto done;
-            }
-            col->data_len = col->data_cap = bytes;
-        }
-        if ((rc = table_add(m.t, col, e)) != FERR_OK) {
-            col_free(col);
-            ferr_prefix(e, "%s: ", cx->name);
-            goto done;
-        }
-    }
+    m.out = xcalloc((size_t)nsel + 1, sizeof(*m.out));
+    m.rc = xcalloc((size_t)nsel + 1, sizeof(int));
+    if (nthreads > nsel)
+        nthreads = nsel > 0 ? nsel : 1;
     {
         csv_merge_worker_t *ws = xcalloc((size_t)nthreads, sizeof(*ws));
         for (int t = 0; t < nthreads; t++)
@@ -1096,18 +1184,27 @@ static int merge_chunks(csv_ctx_t *cx, csv_chunk_t *chunks, size_t nchunks,
         run_workers(nthreads, merge_main, ws, sizeof(*ws));
         free(ws);
     }
-    m.t->nrows = total;
-done:
-    for (size_t k = 0; k < nchunks * (size_t)nsel; k++)
-        free(m.remap[k]);
-    free(m.remap);
-    free(m.data0);
+    table_t *t = table_new();
+    for (int j = 0; j < nsel; j++) {
+        if (rc == FERR_OK && m.rc[j] != FERR_OK)
+            rc = ferr_set(e, m.rc[j], "%s: column %s: out of memory",
+                          cx->name, cx->sel[j].name);
+        if (m.out[j] == NULL)
+            continue;
+        if (rc == FERR_OK && (rc = table_add(t, m.out[j], e)) != FERR_OK)
+            ferr_prefix(e, "%s: ", cx->name);
+        if (rc != FERR_OK)
+            col_free(m.out[j]);
+    }
+    t->nrows = m.total;
+    free(m.out);
+    free(m.rc);
     free(m.row0);
     if (rc != FERR_OK) {
-        table_free(m.t);
+        table_free(t);
         return rc;
     }
-    *out = m.t;
+    *out = t;
     return FERR_OK;
 }
 
@@ -1171,6 +1268,9 @@ static void ctx_free(csv_ctx_t *cx)
         free(cx->hdr[i]);
     free(cx->hdr);
     free(cx->fmap);
+    for (int j = 0; cx->slab && j < cx->nsel; j++)
+        free(cx->slab[j]);
+    free(cx->slab);
     free(cx->sel);
 }
 
@@ -1260,8 +1360,24 @@ int csv_read_mem(const char *name, const char *p, size_t n,
         }
         chunks[i].start = s;
     }
-    for (size_t i = 0; i < nchunks; i++)
+    size_t slab_rows = 0;
+    for (size_t i = 0; i < nchunks; i++) {
         chunks[i].stop = i + 1 < nchunks ? chunks[i + 1].start : n;
+        chunks[i].slot = slab_rows;
+        chunks[i].slot_cap =
+            (chunks[i].stop - chunks[i].start) / cx.row_estimate + 16;
+        slab_rows += chunks[i].slot_cap;
+    }
+    cx.slab = xcalloc((size_t)cx.nsel + 1, sizeof(*cx.slab));
+    for (int j = 0; j < cx.nsel; j++) {
+        size_t es = elem_size(cx.sel[j].type);
+        /* not calloc: every row is written before it is read */
+        if (es && (cx.slab[j] = malloc(slab_rows * es)) == NULL) {
+            rc = ferr_set(e, FERR_NOMEM, "%s: %zu rows of column %s",
+                          cx.name, slab_rows, cx.sel[j].name);
+            goto out;
+        }
+    }
 
     cx.prog.label = NULL;
     if (!o->quiet && n > (64u << 20))
@@ -1376,7 +1492,7 @@ int csv_read_file(const char *path, const csv_opts_t *o, table_t **out,
         return ferr_set(e, FERR_IO, "%s: not a regular file", path);
     }
     if (st.st_size > 0) {
-        map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
         if (map == MAP_FAILED) {
             rc = ferr_set(e, FERR_IO, "%s: mmap: %s", path, strerror(errno));
             close(fd);
