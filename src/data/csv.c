@@ -62,6 +62,9 @@
 #define CSV_CHUNKS_PER_THREAD 4         /* balance on a shared machine */
 #define CSV_MAX_STORED_REJECTS 1000000  /* memory cap; counts stay exact */
 #define CSV_REJECT_VALUE_MAX 1024       /* bytes of a value kept per reject */
+#ifndef CSV_PREFETCH
+#define CSV_PREFETCH 1024               /* bytes ahead the scanner prefetches */
+#endif
 
 void csv_opts_init(csv_opts_t *o)
 {
@@ -283,8 +286,10 @@ static __attribute__((noinline)) uint64_t scan_tail_mask(const scanner_t *sc,
 
 static inline uint64_t scan_mask_at(const scanner_t *sc, size_t blk)
 {
-    if (__builtin_expect(blk + 64 <= sc->n, 1))
+    if (__builtin_expect(blk + 64 <= sc->n, 1)) {
+        __builtin_prefetch(sc->p + blk + CSV_PREFETCH);
         return block_mask(sc, sc->p + blk);
+    }
     return scan_tail_mask(sc, blk);
 }
 
