@@ -397,6 +397,24 @@ static void *col_values(const column_t *c)
     }
 }
 
+/* A slab array: malloc'ed (the table frees it with free()), with huge
+ * pages requested for big ones.  Writing 40 MB of fresh 4 KiB pages cost
+ * ~12% of a loan-log read in page faults on this VM (perf: exc_page_fault
+ * under parse_date/parse_int64); with 2 MiB pages that is a few dozen. */
+static void *slab_alloc(size_t bytes)
+{
+    char *p = malloc(bytes ? bytes : 1);
+#ifdef MADV_HUGEPAGE
+    if (p && bytes >= (4u << 20)) {
+        uintptr_t a = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
+        uintptr_t z = ((uintptr_t)p + bytes) & ~(uintptr_t)4095;
+        if (z > a)
+            madvise((void *)a, z - a, MADV_HUGEPAGE);
+    }
+#endif
+    return p;
+}
+
 /* Chunk columns write straight into the chunk's slot of the shared slab,
  * so the common case allocates (and page-faults) the values once. */
 static void chunk_cols_alloc(const csv_ctx_t *cx, csv_chunk_t *ch)
@@ -1377,7 +1395,7 @@ int csv_read_mem(const char *name, const char *p, size_t n,
     for (int j = 0; j < cx.nsel; j++) {
         size_t es = elem_size(cx.sel[j].type);
         /* not calloc: every row is written before it is read */
-        if (es && (cx.slab[j] = malloc(slab_rows * es)) == NULL) {
+        if (es && (cx.slab[j] = slab_alloc(slab_rows * es)) == NULL) {
             rc = ferr_set(e, FERR_NOMEM, "%s: %zu rows of column %s",
                           cx.name, slab_rows, cx.sel[j].name);
             goto out;
