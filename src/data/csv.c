@@ -1493,12 +1493,103 @@ out:
     return rc;
 }
 
+/*
+ * Getting the bytes in.  On this kind of VM a TLB miss on a 4 KiB page is
+ * very expensive: a plain SSE2 pass over the 144 MB loan log mmap'ed ran
+ * at 0.6-0.7 GB/s, the same pass over a copy in 2 MiB pages at 4.8 GB/s,
+ * and pread() into a fresh huge-page buffer costs ~0.09 s single-threaded.
+ * So when transparent huge pages can be had (and the file is small next to
+ * RAM) the workers pread their share of the file into one huge-page
+ * buffer; otherwise (THP off, a file too big, pipes not supported) the
+ * file is mmap'ed.  Either way csv_read_mem does the parsing.
+ */
+static bool thp_available(void)
+{
+    char buf[128] = {0};
+    FILE *fp = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+    if (fp == NULL)
+        return false;
+    size_t k = fread(buf, 1, sizeof(buf) - 1, fp);
+    fclose(fp);
+    buf[k] = '\0';
+    return strstr(buf, "[always]") || strstr(buf, "[madvise]");
+}
+
+typedef struct csv_pread {
+    int fd;
+    char *dst;
+    size_t off, len;
+    int err;
+} csv_pread_t;
+
+static void *pread_main(void *arg)
+{
+    csv_pread_t *r = arg;
+    size_t done = 0;
+    while (done < r->len) {
+        ssize_t k = pread(r->fd, r->dst + r->off + done, r->len - done,
+                          (off_t)(r->off + done));
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0) {
+            r->err = k < 0 ? errno : EIO; /* EIO: the file shrank */
+            break;
+        }
+        done += (size_t)k;
+    }
+    return NULL;
+}
+
+#define CSV_HUGE (2u << 20)
+
+/* Read n bytes of fd into a huge-page buffer: munmap(*map, *maplen) later,
+ * *data the bytes.  Returns 0 or an errno. */
+static int read_huge(int fd, size_t n, int nthreads, char **map,
+                     size_t *maplen, char **data)
+{
+    size_t len = n + 2 * CSV_HUGE;
+    char *b = mmap(NULL, len, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (b == MAP_FAILED)
+        return errno;
+    char *a = (char *)(((uintptr_t)b + CSV_HUGE - 1) &
+                       ~(uintptr_t)(CSV_HUGE - 1));
+    madvise(a, (n + CSV_HUGE - 1) & ~(size_t)(CSV_HUGE - 1), MADV_HUGEPAGE);
+    if (nthreads < 1)
+        nthreads = 1;
+    if ((size_t)nthreads > n / CSV_HUGE + 1)
+        nthreads = (int)(n / CSV_HUGE + 1);
+    csv_pread_t *rs = xcalloc((size_t)nthreads, sizeof(*rs));
+    size_t per = (n / (size_t)nthreads + CSV_HUGE - 1) &
+                 ~(size_t)(CSV_HUGE - 1);
+    for (int t = 0; t < nthreads; t++) {
+        size_t off = (size_t)t * per;
+        rs[t] = (csv_pread_t){.fd = fd, .dst = a, .off = off < n ? off : n};
+        rs[t].len = off < n ? (n - off < per ? n - off : per) : 0;
+    }
+    run_workers(nthreads, pread_main, rs, sizeof(*rs));
+    int err = 0;
+    for (int t = 0; t < nthreads; t++)
+        if (rs[t].err)
+            err = rs[t].err;
+    free(rs);
+    if (err) {
+        munmap(b, len);
+        return err;
+    }
+    *map = b;
+    *maplen = len;
+    *data = a;
+    return 0;
+}
+
 int csv_read_file(const char *path, const csv_opts_t *o, table_t **out,
                   csv_report_t *rep, ferr_t *e)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
-    void *map = NULL;
+    char *map = NULL, *data = NULL;
+    size_t maplen = 0;
     int rc;
 
     *out = NULL;
@@ -1514,19 +1605,29 @@ int csv_read_file(const char *path, const csv_opts_t *o, table_t **out,
         close(fd);
         return ferr_set(e, FERR_IO, "%s: not a regular file", path);
     }
-    if (st.st_size > 0) {
-        map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    size_t n = (size_t)st.st_size;
+    long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+    size_t ram = pages > 0 && psz > 0 ? (size_t)pages * (size_t)psz : 0;
+    if (n >= (8u << 20) && n < ram / 4 && thp_available()) {
+        int threads = o && o->threads > 0 ? o->threads : online_cores();
+        int err = read_huge(fd, n, threads, &map, &maplen, &data);
+        if (err) {
+            close(fd);
+            return ferr_set(e, FERR_IO, "%s: read: %s", path, strerror(err));
+        }
+    } else if (n > 0) {
+        map = mmap(NULL, n, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
         if (map == MAP_FAILED) {
             rc = ferr_set(e, FERR_IO, "%s: mmap: %s", path, strerror(errno));
             close(fd);
             return rc;
         }
-        /* read ahead the whole file: the workers touch it all at once */
-        madvise(map, (size_t)st.st_size, MADV_WILLNEED);
+        data = map;
+        maplen = n;
     }
     close(fd);
-    rc = csv_read_mem(path, map ? map : "", (size_t)st.st_size, o, out, rep, e);
+    rc = csv_read_mem(path, data ? data : "", n, o, out, rep, e);
     if (map)
-        munmap(map, (size_t)st.st_size);
+        munmap(map, maplen);
     return rc;
 }

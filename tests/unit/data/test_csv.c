@@ -353,7 +353,7 @@ static char *gen_big(size_t *len)
 #define R() (s = s * 6364136223846793005ULL + 1442695040888963407ULL, \
              (unsigned)(s >> 33))
     buf_puts(&b, "id,name,city,amount,day,note\n");
-    for (int i = 0; i < 100000; i++) {
+    for (int i = 0; i < 130000; i++) {
         unsigned r = R();
         buf_printf(&b, "%d,", r % 997 == 0 ? -1 : i);
         if (r % 5 == 0)
@@ -435,15 +435,43 @@ static void test_parallel_equals_serial(void **state)
     close(mkstemp(r1));
     close(mkstemp(r4));
     csv_report_t rep1, rep4;
-    assert_true(n > 6u << 20); /* several 1 MiB chunks */
+    assert_true(n > 8u << 20); /* several 1 MiB chunks; the huge-page path */
     table_t *a = read_big(p, n, 1, r1, &rep1);
     table_t *b = read_big(p, n, 4, r4, &rep4);
     table_t *c = read_big(p, n, 3, NULL, NULL);
     assert_true(rep1.rejected > 20);
-    assert_int_equal(rep1.rows + rep1.rejected, 100000);
+    assert_int_equal(rep1.rows + rep1.rejected, 130000);
     assert_int_equal(rep1.rejected, rep4.rejected);
     assert_tables_equal(a, b);
     assert_tables_equal(a, c);
+    /* through csv_read_file too: a file over 8 MiB takes the huge-page
+     * pread path when THP is available, the mmap path otherwise */
+    {
+        char fp[] = "/tmp/ferry_big_XXXXXX";
+        int fd = mkstemp(fp);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, p, n), (ssize_t)n);
+        close(fd);
+        csv_opts_t fo;
+        csv_colopt_t fc[6];
+        ferr_t fe = {0};
+        table_t *f = NULL;
+        csv_opts_init(&fo);
+        csv_colopt_init(&fc[0], "id", FT_INT);
+        csv_colopt_init(&fc[1], "name", FT_STRING);
+        csv_colopt_init(&fc[2], "city", FT_CATEGORY);
+        csv_colopt_init(&fc[3], "amount", FT_FLOAT);
+        csv_colopt_init(&fc[4], "day", FT_DATE);
+        csv_colopt_init(&fc[5], "note", FT_STRING);
+        fo.cols = fc;
+        fo.ncols = 6;
+        fo.max_rejects = 1000;
+        if (csv_read_file(fp, &fo, &f, NULL, &fe) != FERR_OK)
+            fail_msg("%s", ferr_msg(&fe));
+        assert_tables_equal(a, f);
+        table_free(f);
+        unlink(fp);
+    }
     char *x = slurp(r1), *y = slurp(r4);
     assert_string_equal(x, y);
     /* reject line numbers are physical lines: the first reject is the
