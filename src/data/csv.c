@@ -630,6 +630,11 @@ static size_t parse_record(const csv_ctx_t *cx, csv_chunk_t *ch,
     const char *p = cx->p;
     const size_t n = cx->n;
     const char delim = cx->delim, quote = cx->quote;
+    /* locals, not cx->...: stores through char pointers (scratch, null
+     * maps) would otherwise force a reload of each on every field */
+    const bool trim = cx->o->trim;
+    const int nfields = cx->nfields;
+    const int *const fmap = cx->fmap;
     const size_t rec_line = *line;
     const size_t rec_start = pos;
     int field = 0;
@@ -652,7 +657,7 @@ static size_t parse_record(const csv_ctx_t *cx, csv_chunk_t *ch,
         bool in_scratch = false;
         size_t scratch_off = 0;
 
-        if (cx->o->trim)
+        if (trim)
             while (fs < n && p[fs] == ' ')
                 fs++;
         if (quote && fs < n && p[fs] == quote) {
@@ -707,7 +712,7 @@ static size_t parse_record(const csv_ctx_t *cx, csv_chunk_t *ch,
             if (c == '\n' || s >= n)
                 if (tail_end > e + 1 && p[tail_end - 1] == '\r')
                     tail_end--;
-            if (cx->o->trim)
+            if (trim)
                 while (tail_end > e + 1 && p[tail_end - 1] == ' ')
                     tail_end--;
             if (!escaped && tail_end == e + 1) {
@@ -737,7 +742,7 @@ static size_t parse_record(const csv_ctx_t *cx, csv_chunk_t *ch,
             if ((c == '\n' || s >= n) && ve > fs && p[ve - 1] == '\r')
                 ve--;
             v = (str_t){p + fs, ve - fs};
-            if (cx->o->trim)
+            if (trim)
                 v = trim_spaces(v);
         }
         if (c == '\0' && s < n) {
@@ -745,8 +750,8 @@ static size_t parse_record(const csv_ctx_t *cx, csv_chunk_t *ch,
                         "NUL byte in input (binary file?)");
             return n;
         }
-        if (field < cx->nfields) {
-            int j = cx->fmap[field], frc;
+        if (field < nfields) {
+            int j = fmap[field], frc;
             if (j >= 0 &&
                 (frc = field_store(cx, ch, j, v, in_scratch, scratch_off)) !=
                     FERR_OK &&
