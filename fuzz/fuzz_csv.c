@@ -4,8 +4,9 @@
  * The first byte picks one of a few option sets (all-string, typed with
  * ISO dates, European numbers with Spanish month formats and custom nulls,
  * tiny max_line); the rest is the file.  Each input is read twice, serially
- * and in parallel with tiny chunks so chunk starts land inside quoted
- * fields, and the two results must be identical: the reader must never
+ * and in parallel with tiny chunks and tiny read windows, so chunk starts
+ * land inside quoted fields and records are cut by window ends, and the two
+ * results must be identical: the reader must never
  * crash, leak, or let the split change the answer.
  */
 #include <math.h>
@@ -82,6 +83,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         o.max_line = 16;
         break;
     }
+    if (data[0] & 4)
+        o.max_line = 48; /* small windows in the segmented read below */
     data++;
     size--;
     o.threads = 1;
@@ -89,6 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                            &r1, &e1);
     o.threads = 3;
     o.chunk_size = 7;
+    o.segment_size = 8; /* windows of 8 + max_line + 64 bytes */
     int rc2 = csv_read_mem("fuzz.csv", (const char *)data, size, &o, &t2,
                            &r2, &e2);
     if (rc1 != rc2 || (t1 == NULL) != (t2 == NULL))

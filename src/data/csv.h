@@ -57,6 +57,8 @@ typedef struct csv_opts {
     int threads;              /* 0 = all online cores */
     size_t chunk_size;        /* bytes per parallel chunk; 0 = auto (tests
                                * and the fuzzer set it tiny) */
+    size_t segment_size;      /* file bytes per read window; 0 = 32 MiB for
+                               * files, whole buffer in place for memory */
     const csv_colopt_t *cols; /* selected columns, output order */
     size_t ncols;             /* 0: every column, as STRING */
     bool trim;                /* trim ASCII spaces around fields */
