@@ -36,10 +36,9 @@
  * straight into a shared slab instead of per-chunk arrays + a merge copy
  * (the copy and its page faults were 20-30% of the wall time); huge pages
  * for the slab 0.41 -> 0.33 (page faults under the value stores were 12%);
- * pread into a huge-page buffer instead of a 4 KiB-page mmap 0.29 (see
- * read_huge); locals for per-field options 0.23.  What is left is zeroing
- * fresh pages in the kernel (~25%), the field walk (~35%) and value
- * conversion (~20%).
+ * file bytes through a reused huge-page window instead of a 4 KiB-page mmap
+ * 0.40 -> 0.25 (see csv_src_t).  What is left: the field walk (~40%),
+ * value conversion (~25%), the kernel copy into the window (~7%).
  */
 #include "data/csv.h"
 

@@ -3,9 +3,10 @@
  *
  * Reads RFC 4180 CSV (quoted fields with doubled quotes, delimiters and
  * newlines inside quotes, CRLF or LF, UTF-8 BOM skipped) in parallel on
- * all cores into the typed columns of table.h.  The file is read into a
- * huge-page buffer by parallel pread when transparent huge pages are
- * available (4 KiB-page mappings scan 5x slower on our VMs), else mmap'ed.  Columns are
+ * all cores into the typed columns of table.h.  A big file is read by
+ * parallel pread through a reused huge-page window when transparent huge
+ * pages are available (4 KiB-page mappings scan 5x slower on our VMs),
+ * else mmap'ed.  Columns are
  * selected by header name and converted with parse.h, so a value parses the
  * same here, in expressions and in the server.
  *
