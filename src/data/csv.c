@@ -1579,7 +1579,10 @@ static int csv_read_src(const char *name, csv_src_t *src, const csv_opts_t *o,
 
     /* One value slab for the whole input, sized from the row estimate;
      * chunks beyond it (many tiny segments) use private arrays. */
-    size_t slab_rows = src->n / cx.row_estimate + 16 * 64, slab_used = 0;
+    size_t nseg = src->seg ? src->n / src->seg + 1 : 1;
+    size_t slab_rows = src->n / cx.row_estimate +
+                       16 * nseg * ((size_t)nthreads * CSV_CHUNKS_PER_THREAD + 1),
+           slab_used = 0;
     cx.slab = xcalloc((size_t)cx.nsel + 1, sizeof(*cx.slab));
     for (int j = 0; j < cx.nsel; j++) {
         size_t es = elem_size(cx.sel[j].type);
