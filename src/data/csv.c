@@ -70,7 +70,9 @@
 #define CSV_MIN_CHUNK (1u << 20)        /* below this, one chunk */
 #define CSV_CHUNKS_PER_THREAD 4         /* balance on a shared machine */
 #define CSV_MAX_STORED_REJECTS 1000000  /* memory cap; counts stay exact */
+#ifndef CSV_SEGMENT
 #define CSV_SEGMENT (32u << 20)         /* file bytes per window refill */
+#endif
 #define CSV_TRUNC SIZE_MAX              /* parse_record: cut by the window */
 #define CSV_REJECT_VALUE_MAX 1024       /* bytes of a value kept per reject */
 #ifndef CSV_PREFETCH
