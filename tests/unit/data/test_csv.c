@@ -214,6 +214,33 @@ static void test_rejects(void **state)
         fail_msg("rejects file:\n%s\nwant:\n%s", rej, want);
     free(rej);
 
+    /* the same through 8-byte read windows (records re-read when cut) */
+    o.segment_size = 8;
+    table_free(read_str(text, &o, FERR_OK, &e, &rep));
+    assert_int_equal(rep.rows, 2);
+    assert_int_equal(rep.rejected, 7);
+    rej = slurp(path);
+    assert_string_equal(rej, want);
+    free(rej);
+    /* a record longer than the window grows it, and is still rejected */
+    {
+        buf_t big = {0};
+        buf_puts(&big, "id,amount,day,note\n1,1.5,2020-01-01,ok\n2,2.5,2020-01-02,");
+        for (int k = 0; k < 500; k++)
+            buf_putc(&big, 'x');
+        buf_puts(&big, "\n3,3.5,2020-01-03,ok\n");
+        table_free(read_str(big.p, &o, FERR_OK, &e, &rep));
+        assert_int_equal(rep.rows, 2);
+        assert_int_equal(rep.rejected, 1);
+        rej = slurp(path);
+        if (!strstr(rej, "3,,,\"line is 518 bytes, longer than max_line (60)\""))
+            fail_msg("%s", rej);
+        assert_non_null(strstr(rej, "3,,,\"line is 518 bytes, longer than max_line (60)\""));
+        free(rej);
+        buf_free(&big);
+    }
+    o.segment_size = 0;
+
     /* budget: 7 rejects of 9 rows fails with max_rejects 6 */
     o.max_rejects = 6;
     read_str(text, &o, FERR_BUDGET, &e, NULL);
@@ -353,7 +380,7 @@ static char *gen_big(size_t *len)
 #define R() (s = s * 6364136223846793005ULL + 1442695040888963407ULL, \
              (unsigned)(s >> 33))
     buf_puts(&b, "id,name,city,amount,day,note\n");
-    for (int i = 0; i < 100000; i++) {
+    for (int i = 0; i < 130000; i++) {
         unsigned r = R();
         buf_printf(&b, "%d,", r % 997 == 0 ? -1 : i);
         if (r % 5 == 0)
@@ -379,6 +406,8 @@ static char *gen_big(size_t *len)
     return buf_steal(&b);
 }
 
+static size_t big_segment; /* 0, or a small read window for read_big */
+
 static table_t *read_big(const char *p, size_t n, int threads,
                          const char *rejects, csv_report_t *rep)
 {
@@ -398,6 +427,9 @@ static table_t *read_big(const char *p, size_t n, int threads,
     o.threads = threads;
     o.max_rejects = 1000;
     o.rejects_path = rejects;
+    o.segment_size = big_segment;
+    if (big_segment)
+        o.max_line = 4096;
     if (csv_read_mem("big.csv", p, n, &o, &t, rep, &e) != FERR_OK)
         fail_msg("%s", ferr_msg(&e));
     return t;
@@ -435,15 +467,57 @@ static void test_parallel_equals_serial(void **state)
     close(mkstemp(r1));
     close(mkstemp(r4));
     csv_report_t rep1, rep4;
-    assert_true(n > 6u << 20); /* several 1 MiB chunks */
+    assert_true(n > 8u << 20); /* several 1 MiB chunks; the huge-page path */
     table_t *a = read_big(p, n, 1, r1, &rep1);
     table_t *b = read_big(p, n, 4, r4, &rep4);
     table_t *c = read_big(p, n, 3, NULL, NULL);
+    /* 64 KiB read windows: records cut by window ends are re-read */
+    big_segment = 64u << 10;
+    table_t *w1 = read_big(p, n, 1, NULL, NULL);
+    table_t *w3 = read_big(p, n, 3, NULL, NULL);
+    big_segment = 0;
+    assert_tables_equal(a, w1);
+    assert_tables_equal(a, w3);
+    table_free(w1);
+    table_free(w3);
     assert_true(rep1.rejected > 20);
-    assert_int_equal(rep1.rows + rep1.rejected, 100000);
+    assert_int_equal(rep1.rows + rep1.rejected, 130000);
     assert_int_equal(rep1.rejected, rep4.rejected);
     assert_tables_equal(a, b);
     assert_tables_equal(a, c);
+    /* through csv_read_file too: a file over 8 MiB takes the huge-page
+     * pread path when THP is available, the mmap path otherwise */
+    {
+        char fp[] = "/tmp/ferry_big_XXXXXX";
+        int fd = mkstemp(fp);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, p, n), (ssize_t)n);
+        close(fd);
+        csv_opts_t fo;
+        csv_colopt_t fc[6];
+        ferr_t fe = {0};
+        table_t *f = NULL;
+        csv_opts_init(&fo);
+        csv_colopt_init(&fc[0], "id", FT_INT);
+        csv_colopt_init(&fc[1], "name", FT_STRING);
+        csv_colopt_init(&fc[2], "city", FT_CATEGORY);
+        csv_colopt_init(&fc[3], "amount", FT_FLOAT);
+        csv_colopt_init(&fc[4], "day", FT_DATE);
+        csv_colopt_init(&fc[5], "note", FT_STRING);
+        fo.cols = fc;
+        fo.ncols = 6;
+        fo.max_rejects = 1000;
+        if (csv_read_file(fp, &fo, &f, NULL, &fe) != FERR_OK)
+            fail_msg("%s", ferr_msg(&fe));
+        assert_tables_equal(a, f);
+        table_free(f);
+        fo.segment_size = 1u << 20; /* several windows of the file */
+        if (csv_read_file(fp, &fo, &f, NULL, &fe) != FERR_OK)
+            fail_msg("%s", ferr_msg(&fe));
+        assert_tables_equal(a, f);
+        table_free(f);
+        unlink(fp);
+    }
     char *x = slurp(r1), *y = slurp(r4);
     assert_string_equal(x, y);
     /* reject line numbers are physical lines: the first reject is the
