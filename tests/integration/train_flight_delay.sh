@@ -26,4 +26,14 @@ assert abs(third - 0.33) < 0.005, third
 assert recall > 0.60, recall
 assert m["aliases"] == ["champion"] or "champion" in m["aliases"], m["aliases"]
 PY
-echo "flight delay: model bytes identical across two runs"
+# one raw record goes through the same compiled features as the whole file:
+# scoring rows one at a time gives the batch's scores
+"${F[@]}" predict --output "$TMP/all.csv" 2>/dev/null
+for n in 2 777 68206; do
+  { head -1 "$FERRY_SHARED/data/flights_scl.csv"; sed -n "${n}p" "$FERRY_SHARED/data/flights_scl.csv"; } > "$TMP/one.csv"
+  "${F[@]}" predict --input "$TMP/one.csv" --output "$TMP/one_scored.csv" 2>/dev/null
+  want=$(sed -n "${n}p" "$TMP/all.csv" | awk -F, '{print $(NF-1)}')
+  got=$(sed -n 2p "$TMP/one_scored.csv" | awk -F, '{print $(NF-1)}')
+  [ "$want" = "$got" ] || { echo "row $n: batch $want, single $got" >&2; exit 1; }
+done
+echo "flight delay: model bytes identical across two runs; single records score as in the batch"
