@@ -168,6 +168,11 @@ int feat_window_spec(const table_t *t, const proj_feature_t *f, win_spec_t *w,
     if (tc == NULL)
         return ferr_set(e, FERR_NOTFOUND, "no column '%s' to order by", f->order);
     w->time_type = tc->type;
+    if (f->of) {
+        const column_t *vc = table_find(t, f->of);
+        if (vc)
+            w->value_type = vc->type; /* for win_to_sql's casts */
+    }
     if (strcmp(f->over, "all") == 0) {
         w->frame = WIN_FRAME_ALL;
     } else if (f->over[strspn(f->over, "0123456789")] == '\0') {

@@ -269,23 +269,21 @@ int feat_sql(const project_t *p, const char *dialect, bool ddl, buf_t *out,
         snprintf(cte, sizeof(cte), "f%zu", i + 1);
         buf_printf(out, ",\n%s AS (", cte);
         if (f->kind == FEAT_EXPR) {
-            expr_t *ex;
-            column_t *col;
+            expr_t *ex = NULL;
+            column_t *col = NULL;
             rc = expr_compile(f->expr, t, &ex, e);
             if (rc == FERR_OK)
                 rc = expr_to_sql(ex, d, &x, e);
-            if (rc == FERR_OK && expr_eval(ex, t, f->name, &col, e) == FERR_OK) {
-                int k = table_index(t, f->name);
+            if (rc == FERR_OK) /* zero rows: gives the column its type */
+                rc = expr_eval(ex, t, f->name, &col, e);
+            if (rc == FERR_OK) {
                 select_all_but(d, out, t, f->name);
                 buf_printf(out, ", %s AS ", x.p);
                 q(d, out, f->name);
-                if (k >= 0) {
-                    col_free(table_take(t, f->name));
-                }
+                col_free(table_take(t, f->name));
                 table_add(t, col, NULL);
             }
-            if (ex)
-                expr_free(ex);
+            expr_free(ex);
         } else if (f->kind == FEAT_WINDOW) {
             win_spec_t w;
             column_t *col;
