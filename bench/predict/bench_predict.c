@@ -1,0 +1,143 @@
+/*
+ * bench_predict.c - ferry's tree predictor against XGBoost's C API, same run,
+ * same rows, same threads.
+ *
+ *   bench_predict MODEL.json... [--rows N] [--single N] [--threads N]
+ *
+ * For each model: single-row latency (median and p99 over --single calls,
+ * ferry's tree_predict_row and XGBoosterPredictFromDense with a 1-row array,
+ * interleaved call by call so machine noise hits both alike), then a batch of
+ * --rows rows (best of 3) with the same thread count on both sides, and the
+ * largest absolute difference over every prediction made.  Rows are standard
+ * normals with 10% missing, the distribution bench/predict/run trains on.
+ * The last line is the RESULT line: single_* are the first model's medians;
+ * the speedups are the worst over all models.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "predict/tree.h"
+#include "xgb_ref.h"
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double pct(double *v, size_t n, double p)
+{
+    qsort(v, n, sizeof(*v), cmp_double);
+    size_t i = (size_t)(p * (double)(n - 1) + 0.5);
+    return v[i];
+}
+
+int main(int argc, char **argv)
+{
+    const char *models[8];
+    int nmodels = 0, threads = 2;
+    size_t nrows = 100000, nsingle = 20000;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--rows") && i + 1 < argc)
+            nrows = strtoull(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--single") && i + 1 < argc)
+            nsingle = strtoull(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
+            threads = atoi(argv[++i]);
+        else if (nmodels < 8)
+            models[nmodels++] = argv[i];
+    }
+    if (nmodels == 0 || nrows == 0 || nsingle == 0 || threads <= 0) {
+        fprintf(stderr, "usage: %s MODEL.json... [--rows N] [--single N] "
+                        "[--threads N]\n", argv[0]);
+        return 2;
+    }
+
+    double first_f = 0, first_x = 0, worst_single = INFINITY,
+           worst_p99 = INFINITY, worst_batch = INFINITY, maxdiff = 0;
+    for (int k = 0; k < nmodels; k++) {
+        tree_model_t *m;
+        ferr_t e = {0};
+        if (tree_model_load_file(models[k], &m, &e)) {
+            fprintf(stderr, "bench: %s\n", ferr_msg(&e));
+            return 2;
+        }
+        size_t nf = tree_model_num_features(m);
+        BoosterHandle b = xref_load(models[k], threads);
+        float *X = xref_random_rows(NULL, 0, nf, nrows, 0.1, 1234 + (uint64_t)k);
+        double *tf = xmalloc(nsingle * sizeof(double));
+        double *tx = xmalloc(nsingle * sizeof(double));
+        double *fo = xmalloc(nrows * sizeof(double));
+        float *xo = xmalloc(nrows * sizeof(float));
+        volatile double sink = 0;
+
+        /* warm both up: page in the model and XGBoost's thread-local state */
+        for (size_t i = 0; i < 200; i++) {
+            float y;
+            sink += tree_predict_row(m, X + (i % nrows) * nf);
+            xref_predict(b, X + (i % nrows) * nf, 1, nf, 0, &y);
+        }
+        for (size_t i = 0; i < nsingle; i++) {
+            const float *x = X + (i % nrows) * nf;
+            float y;
+            double t0 = xref_now();
+            double v = tree_predict_row(m, x);
+            double t1 = xref_now();
+            xref_predict(b, x, 1, nf, 0, &y);
+            double t2 = xref_now();
+            tf[i] = (t1 - t0) * 1e6;
+            tx[i] = (t2 - t1) * 1e6;
+            if (fabs(v - (double)y) > maxdiff)
+                maxdiff = fabs(v - (double)y);
+            sink += v;
+        }
+        double fmed = pct(tf, nsingle, 0.5), fp99 = pct(tf, nsingle, 0.99);
+        double xmed = pct(tx, nsingle, 0.5), xp99 = pct(tx, nsingle, 0.99);
+
+        double bf = INFINITY, bx = INFINITY;
+        for (int rep = 0; rep < 3; rep++) {
+            double t0 = xref_now();
+            tree_predict_batch(m, X, nrows, nf, fo, threads);
+            double t1 = xref_now();
+            xref_predict(b, X, nrows, nf, 0, xo);
+            double t2 = xref_now();
+            bf = fmin(bf, t1 - t0);
+            bx = fmin(bx, t2 - t1);
+        }
+        for (size_t i = 0; i < nrows; i++)
+            if (fabs(fo[i] - (double)xo[i]) > maxdiff)
+                maxdiff = fabs(fo[i] - (double)xo[i]);
+
+        printf("model %s: %zu trees, depth %d, %zu features\n"
+               "  single row  ferry median %.3f us p99 %.3f us | xgboost "
+               "median %.3f us p99 %.3f us | speedup median %.1fx p99 %.1fx\n"
+               "  batch %zu rows, %d threads  ferry %.2f ms (%.3f us/row) | "
+               "xgboost %.2f ms (%.3f us/row) | speedup %.1fx\n",
+               models[k], tree_model_num_trees(m), tree_model_max_depth(m), nf,
+               fmed, fp99, xmed, xp99, xmed / fmed, xp99 / fp99, nrows,
+               threads, bf * 1e3, bf * 1e6 / (double)nrows, bx * 1e3,
+               bx * 1e6 / (double)nrows, bx / bf);
+        if (k == 0) {
+            first_f = fmed;
+            first_x = xmed;
+        }
+        worst_single = fmin(worst_single, xmed / fmed);
+        worst_p99 = fmin(worst_p99, xp99 / fp99);
+        worst_batch = fmin(worst_batch, bx / bf);
+        (void)sink;
+        XGBoosterFree(b);
+        tree_model_unref(m);
+        free(X);
+        free(tf);
+        free(tx);
+        free(fo);
+        free(xo);
+    }
+    printf("RESULT predict single_ferry_us=%.3f single_xgb_us=%.3f "
+           "single_speedup=%.1fx p99_speedup=%.1fx batch_speedup=%.1fx "
+           "max_abs_diff=%.3g\n",
+           first_f, first_x, worst_single, worst_p99, worst_batch, maxdiff);
+    return 0;
+}

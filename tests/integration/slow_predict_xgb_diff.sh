@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# slow_predict_xgb_diff.sh - ferry's tree predictor vs XGBoost 1.7.4 on
+# models trained here by Python xgboost: depth 3/6/10, 10..1000 trees,
+# binary:logistic, reg:squarederror, reg:logistic, with NaNs in training so default directions matter; on the
+# training rows plus 100,000 random rows with 10% missing; and on the raw
+# (other objectives and real data: slow_predict_real_data.sh).
+# bench_predict_compare exits 1 when any prediction differs by more than 1e-6.
+set -euo pipefail
+: "${FERRY_BUILD:?}" "${FERRY_SHARED:?}"
+CMP="$FERRY_BUILD/bench_predict_compare"
+[ -x "$CMP" ] || { echo "missing $CMP"; exit 1; }
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+/usr/bin/python3 - "$TMP" "$FERRY_SHARED/data" <<'PY'
+import sys, subprocess, numpy as np, pandas as pd, xgboost as xgb
+out, data = sys.argv[1], sys.argv[2]
+rng = np.random.default_rng(11)
+
+def save(name, X, y, params, rounds):
+    p = {"tree_method": "hist", "nthread": 2, "seed": 0, "eta": 0.3}
+    p.update(params)
+    xgb.train(p, xgb.DMatrix(X, y), rounds).save_model(f"{out}/{name}.json")
+    pd.DataFrame(X).to_csv(f"{out}/{name}.csv", index=False, na_rep="")
+
+# synthetic: 3,000 x 12 normals, 15% missing, label depends on missingness
+X = rng.normal(size=(3000, 12)).astype(np.float32)
+X[rng.random(X.shape) < 0.15] = np.nan
+Z = np.nan_to_num(X, nan=1.5)
+score = Z[:, 0] * Z[:, 1] + np.sin(2 * Z[:, 2]) + 0.5 * Z[:, 3] + rng.normal(size=3000) * 0.3
+ybin = (score > 0).astype(int)
+yreg = score.astype(np.float32)
+yprob = 1 / (1 + np.exp(-score))
+for depth, rounds in ((3, 10), (6, 100), (10, 300)):
+    save(f"bin_d{depth}_t{rounds}", X, ybin,
+         {"objective": "binary:logistic", "max_depth": depth, "base_score": 0.3}, rounds)
+    save(f"reg_d{depth}_t{rounds}", X, yreg,
+         {"objective": "reg:squarederror", "max_depth": depth, "base_score": 0.2}, rounds)
+    save(f"rlog_d{depth}_t{rounds}", X, yprob,
+         {"objective": "reg:logistic", "max_depth": depth}, rounds)
+save("bin_d6_t1000", X, ybin, {"objective": "binary:logistic", "max_depth": 6, "base_score": 0.3}, 1000)
+PY
+
+fail=0
+for m in "$TMP"/*.json; do
+    name=$(basename "$m" .json)
+    "$CMP" "$m" "$TMP/$name.csv" --random 100000 --missing 0.1 --seed 7 || fail=1
+done
+exit $fail

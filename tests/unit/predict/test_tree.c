@@ -1,0 +1,351 @@
+/*
+ * test_tree.c - the tree predictor: a hand-computed model, loader errors
+ * (each names its JSON path), reference counting across threads, both node
+ * layouts and the batch API against XGBoost's own C API on 100,000 random
+ * rows with 10% missing (a model trained here through the C API, so the
+ * test needs no Python).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xgboost/c_api.h>
+
+#include "predict/tree.h"
+#include "predict/tree_int.h"
+
+/* Two trees over features a, b.  Tree 0: a < 0.5 (missing -> left) ? -0.25
+ * : 0.75.  Tree 1: b < -1 (missing -> right) ? (a < 2 (missing -> left) ?
+ * 0.125 : 0.5) : -0.375.  base_score 0.25 with binary:logistic. */
+static const char *TINY =
+    "{\"learner\":{\"attributes\":{},\"feature_names\":[\"a\",\"b\"],"
+    "\"feature_types\":[\"float\",\"int\"],"
+    "\"gradient_booster\":{\"model\":{\"gbtree_model_param\":{\"num_parallel_tree\":\"1\","
+    "\"num_trees\":\"2\",\"size_leaf_vector\":\"0\"},\"tree_info\":[0,0],\"trees\":["
+    "{\"base_weights\":[0,0,0],\"categories\":[],\"categories_nodes\":[],"
+    "\"categories_segments\":[],\"categories_sizes\":[],\"default_left\":[1,0,0],"
+    "\"id\":0,\"left_children\":[1,-1,-1],\"loss_changes\":[0,0,0],"
+    "\"parents\":[2147483647,0,0],\"right_children\":[2,-1,-1],"
+    "\"split_conditions\":[0.5,-0.25,0.75],\"split_indices\":[0,0,0],"
+    "\"split_type\":[0,0,0],\"sum_hessian\":[1,1,1],\"tree_param\":{\"num_deleted\":\"0\","
+    "\"num_feature\":\"2\",\"num_nodes\":\"3\",\"size_leaf_vector\":\"0\"}},"
+    "{\"default_left\":[0,1,0,0,0],\"id\":1,\"left_children\":[1,3,-1,-1,-1],"
+    "\"right_children\":[2,4,-1,-1,-1],"
+    "\"split_conditions\":[-1,2,-0.375,0.125,0.5],\"split_indices\":[1,0,0,0,0],"
+    "\"split_type\":[0,0,0,0,0],\"tree_param\":{\"num_nodes\":\"5\"}}]},"
+    "\"name\":\"gbtree\"},"
+    "\"learner_model_param\":{\"base_score\":\"2.5E-1\",\"boost_from_average\":\"1\","
+    "\"num_class\":\"0\",\"num_feature\":\"2\",\"num_target\":\"1\"},"
+    "\"objective\":{\"name\":\"binary:logistic\",\"reg_loss_param\":{\"scale_pos_weight\":\"1\"}}},"
+    "\"version\":[1,7,4]}";
+
+static tree_model_t *load_ok(const char *json)
+{
+    tree_model_t *m = NULL;
+    ferr_t e = {0};
+    int rc = tree_model_load_json(json, strlen(json), &m, &e);
+    if (rc)
+        fail_msg("load: %s", ferr_msg(&e));
+    return m;
+}
+
+static float expect_margin(float a, float b)
+{
+    float base = -logf(1.0f / 0.25f - 1.0f);
+    float t0 = isnan(a) || a < 0.5f ? -0.25f : 0.75f;
+    float t1 = (!isnan(b) && b < -1.0f) ? ((isnan(a) || a < 2.0f) ? 0.125f : 0.5f)
+                                        : -0.375f;
+    return base + t0 + t1;
+}
+
+static void test_tiny_model(void **state)
+{
+    (void)state;
+    tree_model_t *m = load_ok(TINY);
+    assert_int_equal(tree_model_num_features(m), 2);
+    assert_int_equal(tree_model_num_trees(m), 2);
+    assert_int_equal(tree_model_max_depth(m), 2);
+    assert_string_equal(tree_model_objective(m), "binary:logistic");
+    assert_string_equal(tree_model_feature_name(m, 1), "b");
+    assert_string_equal(tree_model_feature_type(m, 1), "int");
+    assert_null(tree_model_feature_name(m, 2));
+    assert_int_equal(tree_model_feature_index(m, "b"), 1);
+    assert_int_equal(tree_model_feature_index(m, "zz"), -1);
+    assert_true(tree_model_base_score(m) == 0.25);
+
+    const float vals[] = {NAN, -5.0f, -1.0f, 0.4999f, 0.5f, 1.0f, 2.0f, 3.0f,
+                          INFINITY, -INFINITY};
+    size_t nv = sizeof(vals) / sizeof(vals[0]);
+    for (size_t i = 0; i < nv; i++)
+        for (size_t j = 0; j < nv; j++) {
+            float x[2] = {vals[i], vals[j]};
+            float mg = expect_margin(x[0], x[1]);
+            float p = 1.0f / (1.0f + expf(-mg));
+            assert_true(tree_predict_margin(m, x) == (double)mg);
+            assert_true(tree_predict_row(m, x) == (double)p);
+            assert_true(tree__margin_compact(m, x) == mg);
+        }
+    tree_model_unref(m);
+}
+
+/* Replace the first occurrence of `from` in TINY by `to`. */
+static char *mutate(const char *from, const char *to)
+{
+    const char *at = strstr(TINY, from);
+    assert_non_null(at);
+    size_t n = strlen(TINY) - strlen(from) + strlen(to) + 1;
+    char *s = malloc(n);
+    snprintf(s, n, "%.*s%s%s", (int)(at - TINY), TINY, to, at + strlen(from));
+    return s;
+}
+
+static void test_load_errors(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *from, *to;
+        int code;
+        const char *msg;
+    } cases[] = {
+        {"\"split_indices\":[0,0,0]", "\"split_indices\":\"x\"", FERR_PARSE,
+         "learner.gradient_booster.model.trees[0].split_indices: expected array, found string"},
+        {"\"split_indices\":[1,0,0,0,0]", "\"split_indices\":[7,0,0,0,0]", FERR_CORRUPT,
+         "trees[1].split_indices[0]: feature 7, model has 2 features"},
+        {"\"left_children\":[1,3,-1,-1,-1]", "\"left_children\":[1,0,-1,-1,-1]",
+         FERR_CORRUPT, "trees[1]: node 1: children 0, 4 out of range"},
+        {"\"left_children\":[1,3,-1,-1,-1]", "\"left_children\":[1,2,-1,-1,-1]",
+         FERR_CORRUPT, "reached twice"},
+        {"\"split_type\":[0,0,0]", "\"split_type\":[1,0,0]", FERR_UNSUPPORTED,
+         "trees[0].split_type[0]: categorical splits are not supported"},
+        {"\"name\":\"gbtree\"", "\"name\":\"dart\"", FERR_UNSUPPORTED,
+         "learner.gradient_booster.name: 'dart' is not supported"},
+        {"\"num_class\":\"0\"", "\"num_class\":\"3\"", FERR_UNSUPPORTED,
+         "only single-output models"},
+        {"binary:logistic", "multi:softprob", FERR_UNSUPPORTED,
+         "learner.objective.name: 'multi:softprob' is not supported"},
+        {"\"num_nodes\":\"3\"", "\"num_nodes\":\"4\"", FERR_PARSE,
+         "trees[0].left_children: expected 4 elements, found 3"},
+        {"\"base_score\":\"2.5E-1\"", "\"base_score\":\"1.5\"", FERR_RANGE,
+         "base_score: 1.5 is not in (0,1)"},
+        {"\"base_score\":\"2.5E-1\"", "\"base_score\":\"abc\"", FERR_PARSE,
+         "learner.learner_model_param.base_score: expected a number"},
+        {"\"feature_names\":[\"a\",\"b\"]", "\"feature_names\":[\"a\"]", FERR_PARSE,
+         "learner.feature_names: 1 names for 2 features"},
+        {"\"tree_info\":[0,0]", "\"tree_info\":[0,1]", FERR_UNSUPPORTED,
+         "tree_info[1]: output group other than 0"},
+        {"\"default_left\":[1,0,0]", "\"default_left\":[2,0,0]", FERR_PARSE,
+         "trees[0].default_left[0]: expected 0 or 1"},
+        {"\"split_conditions\":[0.5,", "\"split_conditions\":[\"x\",", FERR_PARSE,
+         "trees[0].split_conditions[0]: expected number, found string"},
+        {"\"num_feature\":\"2\",\"num_target\"", "\"num_feature\":\"-2\",\"num_target\"",
+         FERR_PARSE, "num_feature: expected a non-negative integer"},
+        {"\"tree_info\":[0,0],\"trees\":[", "\"tree_info\":[0,0,0],\"trees\":[7,", FERR_PARSE,
+         "learner.gradient_booster.model.trees[0]: expected object, found integer"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *s = mutate(cases[i].from, cases[i].to);
+        tree_model_t *m = (tree_model_t *)1;
+        ferr_t e = {0};
+        int rc = tree_model_load_json(s, strlen(s), &m, &e);
+        if (rc != cases[i].code || !strstr(ferr_msg(&e), cases[i].msg))
+            fail_msg("case %zu: rc %d, message '%s'", i, rc, ferr_msg(&e));
+        assert_null(m);
+        free(s);
+    }
+    /* every truncation of a valid model is an error, never a crash */
+    size_t n = strlen(TINY);
+    for (size_t k = 0; k < n; k++) {
+        tree_model_t *m;
+        ferr_t e = {0};
+        assert_int_not_equal(tree_model_load_json(TINY, k, &m, &e), 0);
+        assert_true(e.msg[0] != '\0');
+    }
+    tree_model_t *m;
+    ferr_t e = {0};
+    assert_int_equal(tree_model_load_file("/nonexistent/m.json", &m, &e), FERR_NOTFOUND);
+    assert_non_null(strstr(ferr_msg(&e), "/nonexistent/m.json"));
+}
+
+static void *predict_thread(void *arg)
+{
+    tree_model_t *m = arg;
+    float x[2] = {0.1f, -2.0f};
+    for (int i = 0; i < 10000; i++)
+        if (tree_predict_margin(m, x) != (double)expect_margin(x[0], x[1]))
+            abort();
+    tree_model_unref(m);
+    return NULL;
+}
+
+static void test_refcount_threads(void **state)
+{
+    (void)state;
+    tree_model_t *m = load_ok(TINY);
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, predict_thread, tree_model_ref(m)), 0);
+    tree_model_unref(m); /* the "swap": threads still hold theirs */
+    for (int i = 0; i < 4; i++)
+        pthread_join(t[i], NULL);
+    tree_model_unref(NULL);
+}
+
+#define XCHECK(call) assert_int_equal((call), 0)
+
+static uint64_t rnd(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static float rnd_value(uint64_t *s, double missing)
+{
+    double u = (double)(rnd(s) >> 11) / 9007199254740992.0;
+    if (u < missing)
+        return NAN;
+    return (float)(((double)(rnd(s) >> 11) / 9007199254740992.0) * 6.0 - 3.0);
+}
+
+static void xgb_predict(BoosterHandle b, const float *X, size_t n, size_t nf,
+                        int margin, float *out)
+{
+    char arr[256], cfg[256];
+    const bst_ulong *shape;
+    bst_ulong dim;
+    const float *res;
+    snprintf(arr, sizeof(arr),
+             "{\"data\":[%llu,true],\"shape\":[%zu,%zu],\"typestr\":\"<f4\",\"version\":3}",
+             (unsigned long long)(uintptr_t)X, n, nf);
+    snprintf(cfg, sizeof(cfg),
+             "{\"type\":%d,\"training\":false,\"iteration_begin\":0,\"iteration_end\":0,"
+             "\"strict_shape\":false,\"cache_id\":0,\"missing\":NaN}", margin);
+    XCHECK(XGBoosterPredictFromDense(b, arr, cfg, NULL, &shape, &dim, &res));
+    memcpy(out, res, n * sizeof(float));
+}
+
+/* Train through XGBoost's C API, then compare everything on 100,000 rows. */
+static void diff_objective(const char *objective, const char *depth, int rounds)
+{
+    enum { NF = 7, NTRAIN = 2000, NTEST = 100000 };
+    uint64_t s = 99;
+    float *X = malloc(sizeof(float) * NTRAIN * NF), y[NTRAIN];
+    for (size_t i = 0; i < NTRAIN; i++) {
+        for (size_t f = 0; f < NF; f++)
+            X[i * NF + f] = rnd_value(&s, 0.2);
+        float a = isnan(X[i * NF]) ? 1.0f : X[i * NF];
+        float b = isnan(X[i * NF + 1]) ? -1.0f : X[i * NF + 1];
+        float v = a * b + sinf(2 * (isnan(X[i * NF + 2]) ? 0 : X[i * NF + 2]));
+        y[i] = strcmp(objective, "reg:squarederror") == 0 ? v : (v > 0.2f);
+    }
+    DMatrixHandle d;
+    BoosterHandle b;
+    XCHECK(XGDMatrixCreateFromMat(X, NTRAIN, NF, NAN, &d));
+    XCHECK(XGDMatrixSetFloatInfo(d, "label", y, NTRAIN));
+    XCHECK(XGBoosterCreate(&d, 1, &b));
+    XCHECK(XGBoosterSetParam(b, "objective", objective));
+    XCHECK(XGBoosterSetParam(b, "max_depth", depth));
+    XCHECK(XGBoosterSetParam(b, "tree_method", "hist"));
+    XCHECK(XGBoosterSetParam(b, "nthread", "2"));
+    XCHECK(XGBoosterSetParam(b, "base_score", "0.35"));
+    for (int i = 0; i < rounds; i++)
+        XCHECK(XGBoosterUpdateOneIter(b, i, d));
+    bst_ulong len;
+    const char *json;
+    XCHECK(XGBoosterSaveModelToBuffer(b, "{\"format\":\"json\"}", &len, &json));
+    tree_model_t *m;
+    ferr_t e = {0};
+    if (tree_model_load_json(json, len, &m, &e))
+        fail_msg("%s", ferr_msg(&e));
+    assert_int_equal(tree_model_num_features(m), NF);
+    assert_int_equal(tree_model_num_trees(m), rounds);
+
+    /* rows at stride NF+3 for ferry's batch; dense copy for XGBoost */
+    const size_t stride = NF + 3;
+    float *T = malloc(sizeof(float) * NTEST * stride);
+    float *D = malloc(sizeof(float) * NTEST * NF);
+    for (size_t i = 0; i < NTEST; i++)
+        for (size_t f = 0; f < stride; f++) {
+            float v = f < NF ? rnd_value(&s, 0.1) : 1e30f;
+            T[i * stride + f] = v;
+            if (f < NF)
+                D[i * NF + f] = v;
+        }
+    float *xv = malloc(sizeof(float) * NTEST), *xm = malloc(sizeof(float) * NTEST);
+    double *fb = malloc(sizeof(double) * NTEST), *fbm = malloc(sizeof(double) * NTEST);
+    xgb_predict(b, D, NTEST, NF, 0, xv);
+    xgb_predict(b, D, NTEST, NF, 1, xm);
+    size_t bad = 0;
+    for (int layout = 0; layout < 2; layout++) {
+        /* layout 0: as loaded (perfect when eligible); 1: compact only */
+        if (layout == 1)
+            assert_int_equal(tree__build_perfect(m, 0, NULL), 0);
+        for (size_t i = 0; i < NTEST; i++) {
+            double v = tree_predict_row(m, T + i * stride);
+            double mg = tree_predict_margin(m, T + i * stride);
+            bad += v != (double)xv[i] || mg != (double)xm[i];
+        }
+        const int threads[] = {1, 2, 3, 0};
+        for (size_t k = 0; k < 4; k++) {
+            size_t n = NTEST - k * 17; /* ragged tails */
+            XCHECK(tree_predict_batch(m, T, n, stride, fb, threads[k]));
+            XCHECK(tree_predict_batch_ex(m, T, n, stride, TREE_OUT_MARGIN, fbm,
+                                         threads[k], NULL));
+            for (size_t i = 0; i < n; i++)
+                bad += fb[i] != (double)xv[i] || fbm[i] != (double)xm[i];
+        }
+    }
+    if (bad)
+        fail_msg("%s depth %s: %zu predictions differ from XGBoost", objective,
+                 depth, bad);
+    assert_int_equal(tree_predict_batch_ex(m, T, 10, NF - 1, TREE_OUT_VALUE, fb,
+                                           1, &e), FERR_USAGE);
+    tree_model_unref(m);
+    XGBoosterFree(b);
+    XGDMatrixFree(d);
+    free(X);
+    free(T);
+    free(D);
+    free(xv);
+    free(xm);
+    free(fb);
+    free(fbm);
+}
+
+static void test_vs_xgboost_logistic(void **state)
+{
+    (void)state;
+    diff_objective("binary:logistic", "6", 40);
+}
+
+static void test_vs_xgboost_regression(void **state)
+{
+    (void)state;
+    diff_objective("reg:squarederror", "4", 30);
+}
+
+static void test_vs_xgboost_deep(void **state)
+{
+    (void)state;
+    diff_objective("reg:logistic", "12", 10); /* above the perfect layout */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tiny_model),
+        cmocka_unit_test(test_load_errors),
+        cmocka_unit_test(test_refcount_threads),
+        cmocka_unit_test(test_vs_xgboost_logistic),
+        cmocka_unit_test(test_vs_xgboost_regression),
+        cmocka_unit_test(test_vs_xgboost_deep),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
