@@ -927,12 +927,13 @@ static int run_search(const table_t *t, const train_config_t *cfg,
             best_mean = mean;
         }
     }
-    *table = json_pack("{s:s,s:I,s:s,s:s,s:o,s:I}", "metric", metric->name,
+    *table = json_pack("{s:s,s:I,s:s,s:s,s:o,s:I,s:i}", "metric", metric->name,
                        "folds", (json_int_t)k, "cv",
                        kind == SPLIT_KFOLD_GROUP ? "group"
                        : kind == SPLIT_KFOLD_STRATIFIED ? "stratified" : "plain",
                        "method", s->method == TRAIN_SEARCH_RANDOM ? "random" : "grid",
-                       "results", results, "best", (json_int_t)best);
+                       "results", results, "best", (json_int_t)best,
+                       "threads", threads);
     *best_conf = best;
     *conf_out = conf;
     free(fold), free(c.score);

@@ -258,6 +258,7 @@ static void test_search(void **state)
     json_t *res = json_object_get(r.search, "results");
     assert_int_equal(json_array_size(res), 4);
     assert_string_equal(json_string_value(json_object_get(r.search, "cv")), "group");
+    assert_int_equal(json_integer_value(json_object_get(r.search, "threads")), 2);
     size_t best = (size_t)json_integer_value(json_object_get(r.search, "best"));
     double bm = json_real_value(json_object_get(json_array_get(res, best), "mean"));
     for (size_t i = 0; i < 4; i++) {
