@@ -1047,7 +1047,6 @@ int train_run(const table_t *t, const train_config_t *cfg, train_result_t *res,
     split_t sp = {0};
     fitted_t fit = {0};
     fit_spec_t spec = {0};
-    double *pred = NULL;
     size_t *conf = NULL, best_conf = 0;
     const char **feats = NULL;
     size_t nfeat = 0;
@@ -1219,7 +1218,6 @@ out:
         train_result_free(res);
     json_decref(search);
     free(conf);
-    free(pred);
     fitted_free(&fit);
     plist_free(&spec.booster);
     for (int p = 0; p < SPLIT_NPARTS; p++) {
