@@ -55,7 +55,8 @@ const char *ferr_str(int code);
  * code, so callers can write `return ferr_set(e, FERR_PARSE, "...")`. */
 int ferr_set(ferr_t *e, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-int ferr_vset(ferr_t *e, int code, const char *fmt, va_list ap);
+int ferr_vset(ferr_t *e, int code, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 /* Prefix the existing message with more context ("loans.csv: " + msg). */
 int ferr_prefix(ferr_t *e, const char *fmt, ...)

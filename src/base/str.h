@@ -48,7 +48,8 @@ int buf_putc(buf_t *b, char c);
 int buf_puts(buf_t *b, const char *s);
 int buf_printf(buf_t *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-int buf_vprintf(buf_t *b, const char *fmt, va_list ap);
+int buf_vprintf(buf_t *b, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 /* Take ownership of the contents (NUL-terminated, never NULL); b is reset. */
 char *buf_steal(buf_t *b);
 

@@ -11,10 +11,19 @@
 
 #include "base/mem.h"
 #include "base/progress.h"
+#include "project/project.h"
 
 const cli_command_t cli_commands[] = {
     {"help", cmd_help, "show commands, or the usage of one", "help [COMMAND]"},
     {"version", cmd_version, "print ferry's version", "version"},
+    {"init", cmd_init, "scaffold a project (ferry.yaml + example data) from a template", "init TEMPLATE [DIR] [--rows N] [--force]"},
+    {"features", cmd_features, "build | show | sql: the offline table, an entity's online features, the same features as SQL", "features build|show|sql ..."},
+    {"train", cmd_train, "train a model on the feature table and register it (--promote: through the gate)", "train [--promote [ALIAS]] [--force]"},
+    {"predict", cmd_predict, "score raw records (the primary source, or --input FILE) with a registered model", "predict [--model NAME[@ALIAS|@VERSION]] [--input FILE.csv] [--output FILE.csv]"},
+    {"demo", cmd_demo, "run the whole lifecycle on generated data in ./ferry-demo", "demo [DIR] [--rows N]"},
+    {"reference", cmd_reference, "print the ferry.yaml key reference (docs/reference.md)", "reference"},
+    {"models", cmd_models, "model registry: list, show, promote, rollback, diff, import, export, delete",
+     "models list|show|history|promote|rollback|diff|import|export|delete ... (ferry models help)"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -84,6 +93,7 @@ int cmd_version(cli_ctx_t *ctx, int argc, char **argv)
 int cli_main(int argc, char **argv)
 {
     cli_ctx_t ctx = {.project_file = "ferry.yaml"};
+    char *registry_dir = NULL;
     const cli_command_t *cmd;
     int i = 1, rc;
 
@@ -109,6 +119,7 @@ int cli_main(int argc, char **argv)
             i++;
         } else if (strcmp(a, "--registry") == 0 && i + 1 < argc) {
             ctx.registry_dir = argv[i + 1];
+            ctx.registry_dir_set = true;
             i += 2;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             ctx.quiet = true;
@@ -140,10 +151,20 @@ int cli_main(int argc, char **argv)
         free(ctx.sets);
         return 2;
     }
-    if (ctx.registry_dir == NULL)
-        ctx.registry_dir = "registry"; /* TODO(lead): from ferry.yaml */
+    if (ctx.registry_dir == NULL) {
+        /* registry.path of the project here, if there is one, so `ferry
+         * models list` inside a project finds its registry. */
+        project_t *p = NULL;
+        ferr_t e = {0};
+        if (access(ctx.project_file, R_OK) == 0 &&
+            project_load(ctx.project_file, ctx.sets, ctx.nsets, &p, &e) == FERR_OK)
+            registry_dir = xstrdup(p->registry_dir);
+        project_free(p);
+        ctx.registry_dir = registry_dir ? registry_dir : "registry";
+    }
     progress_set_quiet(ctx.quiet);
     rc = cmd->run(&ctx, argc - i, argv + i);
     free(ctx.sets);
+    free(registry_dir);
     return rc;
 }

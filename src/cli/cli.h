@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "base/err.h"
+
 typedef struct cli_ctx {
     const char *project_file; /* -f FILE, default "ferry.yaml" */
     const char **sets;        /* --set key=value, in order */
@@ -20,6 +22,7 @@ typedef struct cli_ctx {
     bool json;                /* --json: machine-readable output */
     const char *registry_dir; /* --registry DIR, else ferry.yaml's
                                  registry.path, else "registry" */
+    bool registry_dir_set;    /* given with --registry */
 } cli_ctx_t;
 
 typedef int (*cli_handler_fn)(cli_ctx_t *ctx, int argc, char **argv);
@@ -46,5 +49,16 @@ void cli_info(const cli_ctx_t *ctx, const char *fmt, ...)
 /* Handlers (cmd_*.c). */
 int cmd_help(cli_ctx_t *ctx, int argc, char **argv);
 int cmd_version(cli_ctx_t *ctx, int argc, char **argv);
+int cmd_reference(cli_ctx_t *ctx, int argc, char **argv);
+int cmd_init(cli_ctx_t *ctx, int argc, char **argv);
+int cmd_features(cli_ctx_t *ctx, int argc, char **argv);
+int cmd_train(cli_ctx_t *ctx, int argc, char **argv);
+int cmd_predict(cli_ctx_t *ctx, int argc, char **argv);
+int cmd_demo(cli_ctx_t *ctx, int argc, char **argv);
+
+/* Scaffold template `tmpl` into dir (cmd_init.c; also used by demo). */
+int init_project(const char *tmpl, const char *dir, size_t rows, bool force,
+                 ferr_t *e);
+int cmd_models(cli_ctx_t *ctx, int argc, char **argv);
 
 #endif

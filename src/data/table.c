@@ -111,8 +111,11 @@ str_t col_str(const column_t *c, size_t i)
     if (c->type == FT_STRING)
         return (str_t){c->data ? c->data + c->off[i] : "",
                        (size_t)(c->off[i + 1] - c->off[i])};
-    if (c->type == FT_CATEGORY)
-        return dict_str(c->dict, c->code[i]);
+    if (c->type == FT_CATEGORY) /* a null row may have no valid code */
+        return col_is_null(c, i) || c->code[i] < 0 ||
+                       (size_t)c->code[i] >= c->dict->n
+                   ? (str_t){"", 0}
+                   : dict_str(c->dict, c->code[i]);
     return (str_t){"", 0};
 }
 

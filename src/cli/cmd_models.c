@@ -1,0 +1,690 @@
+/*
+ * cmd_models.c - `ferry models ...`: the registry from the command line.
+ *
+ * A thin front over registry.h: each subcommand is one row of models_subs
+ * (name, handler, usage, the options it accepts, help), parses its own
+ * arguments with one shared option parser and prints either text for people
+ * or, with --json (global or after the subcommand), one JSON document for
+ * scripts.  Exit status: 0 done, 1 refused or failed, 2 usage error.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/afile.h"
+#include "base/mem.h"
+#include "base/str.h"
+#include "base/vec.h"
+#include "cli/cli.h"
+#include "registry/registry.h"
+
+#define MODELS_MAX_POS 4
+
+typedef struct models_opts {
+    const char *pos[MODELS_MAX_POS];
+    int npos;
+    bool json, force, lower_is_better;
+    const char *alias, *reason, *metric, *split, *features, *objective,
+        *metrics;
+    double tolerance, floor;
+} models_opts_t;
+
+typedef int (*models_fn)(cli_ctx_t *ctx, reg_t *r, models_opts_t *o);
+
+typedef struct models_sub {
+    const char *name;
+    models_fn run;
+    int min_pos, max_pos;
+    const char *options; /* space-separated long options it accepts */
+    const char *usage;
+    const char *help;
+} models_sub_t;
+
+/* The options every subcommand shares one parser for: name, takes a value,
+ * where it goes. */
+typedef struct models_opt {
+    const char *name;
+    bool has_value;
+    size_t str_off;  /* offsetof a const char * field, or SIZE_MAX */
+    size_t bool_off; /* offsetof a bool field, or SIZE_MAX */
+    size_t num_off;  /* offsetof a double field, or SIZE_MAX */
+} models_opt_t;
+
+#define O_STR(n, f) {n, true, offsetof(models_opts_t, f), SIZE_MAX, SIZE_MAX}
+#define O_BOOL(n, f) {n, false, SIZE_MAX, offsetof(models_opts_t, f), SIZE_MAX}
+#define O_NUM(n, f) {n, true, SIZE_MAX, SIZE_MAX, offsetof(models_opts_t, f)}
+
+static const models_opt_t models_opt_table[] = {
+    O_BOOL("--json", json),
+    O_BOOL("--force", force),
+    O_BOOL("--lower-is-better", lower_is_better),
+    O_STR("--alias", alias),
+    O_STR("--reason", reason),
+    O_STR("--metric", metric),
+    O_STR("--split", split),
+    O_STR("--features", features),
+    O_STR("--objective", objective),
+    O_STR("--metrics", metrics),
+    O_NUM("--tolerance", tolerance),
+    O_NUM("--floor", floor),
+};
+
+/* A string field for display; "-" when absent (hand-edited files). */
+static const char *jstr(const json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : "-";
+}
+
+static void print_json(const json_t *j)
+{
+    json_dumpf(j, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+    fputc('\n', stdout);
+}
+
+static int fail(const ferr_t *e)
+{
+    cli_error("%s", ferr_msg(e));
+    return e->code == FERR_USAGE ? 2 : 1;
+}
+
+/* "NAME@SPEC" or "NAME" (SPEC defaults to dflt) -> name and version. */
+static int split_ref(reg_t *r, const char *ref, const char *dflt, char **name,
+                     int *version, ferr_t *e)
+{
+    const char *at = strchr(ref, '@');
+    int rc;
+    *name = at ? xstrndup(ref, (size_t)(at - ref)) : xstrdup(ref);
+    rc = reg_resolve(r, *name, at ? at + 1 : dflt, version, e);
+    if (rc) {
+        free(*name);
+        *name = NULL;
+    }
+    return rc;
+}
+
+static void metrics_inline(const json_t *metrics, buf_t *b)
+{
+    const char *split, *k;
+    json_t *m, *v;
+    json_object_foreach((json_t *)metrics, split, m) {
+        json_object_foreach(m, k, v) {
+            buf_printf(b, "%s%s.%s=%.4f", b->n ? " " : "", split, k,
+                       json_number_value(v));
+        }
+    }
+}
+
+static void join_strings(const json_t *arr, buf_t *b)
+{
+    size_t i;
+    json_t *x;
+    json_array_foreach(arr, i, x)
+        buf_printf(b, "%s%s", i ? "," : "", json_string_value(x));
+}
+
+/* ---- list, show, history ------------------------------------------------ */
+
+static int models_list(cli_ctx_t *ctx, reg_t *r, models_opts_t *o)
+{
+    ferr_t e = {0};
+    json_t *all, *m, *v;
+    size_t i, j;
+    if (reg_list(r, o->npos ? o->pos[0] : NULL, &all, &e))
+        return fail(&e);
+    if (o->json) {
+        print_json(all);
+        json_decref(all);
+        return 0;
+    }
+    if (json_array_size(all) == 0)
+        cli_info(ctx, "registry %s: no models", reg_dir(r));
+    else
+        printf("%-24s %7s  %-20s  %-18s %-20s %s\n", "MODEL", "VERSION",
+               "CREATED", "OBJECTIVE", "ALIASES", "METRICS");
+    json_array_foreach(all, i, m) {
+        json_array_foreach(json_object_get(m, "versions"), j, v) {
+            buf_t al = {0}, met = {0};
+            buf_puts(&al, "");
+            buf_puts(&met, "");
+            join_strings(json_object_get(v, "aliases"), &al);
+            metrics_inline(json_object_get(v, "metrics"), &met);
+            printf("%-24s %7lld  %-20s  %-18s %-20s %s\n",
+                   jstr(m, "name"),
+                   (long long)json_integer_value(json_object_get(v, "version")),
+                   jstr(v, "created_at"),
+                   jstr(v, "objective"), al.p,
+                   met.p);
+            buf_free(&al);
+            buf_free(&met);
+        }
+    }
+    json_decref(all);
+    return 0;
+}
+
+static json_t *aliases_of(reg_t *r, const char *name, int version)
+{
+    json_t *all, *names = json_array(), *v;
+    size_t i;
+    if (reg_list(r, name, &all, NULL) != FERR_OK)
+        return names;
+    json_array_foreach(json_object_get(json_array_get(all, 0), "versions"), i,
+                       v) {
+        if (json_integer_value(json_object_get(v, "version")) == version)
+            json_array_extend(names, json_object_get(v, "aliases"));
+    }
+    json_decref(all);
+    return names;
+}
+
+static void show_text(const json_t *m, const json_t *aliases)
+{
+    const char *k;
+    json_t *v, *f;
+    size_t i;
+    buf_t b = {0};
+
+    buf_puts(&b, "");
+    join_strings(aliases, &b);
+    printf("%s v%lld%s%s%s\n", jstr(m, "name"),
+           (long long)json_integer_value(json_object_get(m, "version")),
+           b.n ? " (" : "", b.p, b.n ? ")" : "");
+    printf("  created     %s by %s, ferry %s\n",
+           jstr(m, "created_at"),
+           jstr(m, "registered_by"),
+           jstr(m, "ferry_version"));
+    printf("  objective   %s\n",
+           jstr(m, "objective"));
+    printf("  model       %s, %lld bytes, sha256 %s\n",
+           json_string_value(json_object_get(json_object_get(m, "model"),
+                                             "format")),
+           (long long)json_integer_value(
+               json_object_get(json_object_get(m, "model"), "bytes")),
+           json_string_value(json_object_get(json_object_get(m, "model"),
+                                             "sha256")));
+    if (json_object_get(m, "data_sha256"))
+        printf("  data        sha256 %s\n",
+               json_string_value(json_object_get(m, "data_sha256")));
+    if (json_object_get(m, "spec_sha256"))
+        printf("  spec        sha256 %s\n",
+               json_string_value(json_object_get(m, "spec_sha256")));
+    json_object_foreach(json_object_get(m, "params"), k, v) {
+        char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+        printf("  param       %s = %s\n", k, s);
+        free(s);
+    }
+    {
+        const char *split;
+        json_object_foreach(json_object_get(m, "metrics"), split, f) {
+            json_object_foreach(f, k, v)
+                printf("  metric      %s %s = %.6f\n", split, k,
+                       json_number_value(v));
+        }
+    }
+    printf("  features    %zu\n", json_array_size(json_object_get(m, "features")));
+    json_array_foreach(json_object_get(m, "features"), i, f) {
+        json_t *gain = json_object_get(
+            json_object_get(json_object_get(m, "importance"), "gain"),
+            jstr(f, "name"));
+        printf("    %-24s %-9s", jstr(f, "name"),
+               jstr(f, "type"));
+        if (json_object_get(f, "categories"))
+            printf(" %zu categories",
+                   json_array_size(json_object_get(f, "categories")));
+        if (json_object_get(f, "min"))
+            printf(" [%g, %g]", json_number_value(json_object_get(f, "min")),
+                   json_number_value(json_object_get(f, "max")));
+        if (gain)
+            printf(" gain %.4g", json_number_value(gain));
+        putchar('\n');
+    }
+    buf_free(&b);
+}
+
+static int models_show(cli_ctx_t *ctx, reg_t *r, models_opts_t *o)
+{
+    ferr_t e = {0};
+    char *name;
+    int v;
+    json_t *m, *aliases;
+    (void)ctx;
+    if (split_ref(r, o->pos[0], "latest", &name, &v, &e))
+        return fail(&e);
+    if (reg_load_manifest(r, name, v, &m, &e)) {
+        free(name);
+        return fail(&e);
+    }
+    aliases = aliases_of(r, name, v);
+    if (o->json) {
+        json_object_set(m, "aliases", aliases);
+        print_json(m);
+    } else {
+        show_text(m, aliases);
+    }
+    json_decref(aliases);
+    json_decref(m);
+    free(name);
+    return 0;
+}
+
+static int models_history(cli_ctx_t *ctx, reg_t *r, models_opts_t *o)
+{
+    ferr_t e = {0};
+    json_t *h, *x;
+    size_t i;
+    (void)ctx;
+    if (reg_history(r, o->pos[0], &h, &e))
+        return fail(&e);
+    if (o->json) {
+        print_json(h);
+    } else {
+        json_array_foreach(h, i, x) {
+            json_t *from = json_object_get(x, "from"),
+                   *to = json_object_get(x, "to");
+            char fs[24] = "-", ts[24] = "-";
+            if (json_is_integer(from))
+                snprintf(fs, sizeof(fs), "v%lld",
+                         (long long)json_integer_value(from));
+            if (json_is_integer(to))
+                snprintf(ts, sizeof(ts), "v%lld",
+                         (long long)json_integer_value(to));
+            printf("%s  %-8s %-12s %5s -> %-5s %s%s%s\n", jstr(x, "at"),
+                   jstr(x, "action"), jstr(x, "alias"), fs, ts,
+                   jstr(x, "user"), json_object_get(x, "reason") ? ": " : "",
+                   json_object_get(x, "reason") ? jstr(x, "reason") : "");
+        }
+    }
+    json_decref(h);
+    return 0;
+}
+
+/* ---- promote, rollback -------------------------------------------------- */
+
+static int models_promote(cli_ctx_t *ctx, reg_t *r, models_opts_t *o)
+{
+    ferr_t e = {0};
+    const char *name = o->pos[0], *alias = o->alias ? o->alias : "champion";
+    reg_gate_t gate = {o->metric, o->split ? o->split : "test", o->tolerance,
+                       o->floor, !o->lower_is_better};
+    int v, before = 0;
+    if (reg_resolve(r, name, o->pos[1], &v, &e))
+        return fail(&e);
+    reg_resolve(r, name, alias, &before, NULL);
+    if (reg_promote(r, name, v, alias, o->metric ? &gate : NULL, o->force,
+                    o->reason, &e))
+        return fail(&e);
+    if (o->json) {
+        json_t *j = json_pack("{s:s,s:s,s:i,s:o}", "name", name, "alias",
+                              alias, "version", v, "previous",
+                              before ? json_integer(before) : json_null());
+        print_json(j);
+        json_decref(j);
+    } else if (before == v) {
+        cli_info(ctx, "%s: %s is already v%d", name, alias, v);
+    } else if (before) {
+        cli_info(ctx, "%s: %s v%d -> v%d", name, alias, before, v);
+    } else {
+        cli_info(ctx, "%s: %s -> v%d", name, alias, v);
+    }
+    return 0;
+}
+
+static int models_rollback(cli_ctx_t *ctx, reg_t *r, models_opts_t *o)
+{
+    ferr_t e = {0};
+    const char *name = o->pos[0], *alias = o->alias ? o->alias : "champion";
+    int before = 0, after;
+    reg_resolve(r, name, alias, &before, NULL);
+    if (reg_rollback(r, name, alias, o->reason, &after, &e))
+        return fail(&e);
+    if (o->json) {
+        json_t *j = json_pack("{s:s,s:s,s:i,s:i}", "name", name, "alias",
+                              alias, "version", after, "previous", before);
+        print_json(j);
+        json_decref(j);
+    } else {
+        cli_info(ctx, "%s: %s rolled back v%d -> v%d", name, alias, before,
+                 after);
+    }
+    return 0;
+}
+
+/* ---- diff ----------------------------------------------------------------- */
+
+static int models_diff(cli_ctx_t *ctx, reg_t *r, models_opts_t *o)
+{
+    ferr_t e = {0};
+    const char *name = o->pos[0];
+    int a, b;
+    json_t *d, *x, *feats;
+    size_t i;
+    (void)ctx;
+    if (reg_resolve(r, name, o->pos[1], &a, &e) ||
+        reg_resolve(r, name, o->pos[2], &b, &e) ||
+        reg_diff(r, name, a, b, &d, &e))
+        return fail(&e);
+    if (o->json) {
+        print_json(d);
+        json_decref(d);
+        return 0;
+    }
+    printf("%s v%d -> v%d\n", name, a, b);
+    json_array_foreach(json_object_get(d, "changes"), i, x) {
+        char *sa = json_dumps(json_object_get(x, "a"),
+                              JSON_ENCODE_ANY | JSON_COMPACT);
+        char *sb = json_dumps(json_object_get(x, "b"),
+                              JSON_ENCODE_ANY | JSON_COMPACT);
+        printf("  %-40s %s -> %s\n",
+               jstr(x, "path"), sa, sb);
+        free(sa);
+        free(sb);
+    }
+    feats = json_object_get(d, "features");
+    json_array_foreach(json_object_get(feats, "added"), i, x)
+        printf("  feature added    %s\n", json_string_value(x));
+    json_array_foreach(json_object_get(feats, "removed"), i, x)
+        printf("  feature removed  %s\n", json_string_value(x));
+    json_array_foreach(json_object_get(feats, "changed"), i, x) {
+        char *sa = json_dumps(json_object_get(x, "a"),
+                              JSON_ENCODE_ANY | JSON_COMPACT);
+        char *sb = json_dumps(json_object_get(x, "b"),
+                              JSON_ENCODE_ANY | JSON_COMPACT);
+        printf("  feature changed  %s: %s -> %s\n",
+               jstr(x, "path"), sa, sb);
+        free(sa);
+        free(sb);
+    }
+    json_decref(d);
+    return 0;
+}
+
+/* ---- import, export, delete --------------------------------------------- */
+
+typedef VEC(char *) strvec_t;
+
+static void split_names(const char *text, const char *seps, strvec_t *out)
+{
+    const char *p = text;
+    while (*p) {
+        size_t len = strcspn(p, seps);
+        str_t s = str_trim((str_t){p, len});
+        if (s.n > 0 && s.p[0] != '#')
+            VEC_PUSH(out, str_dup(s));
+        p += len;
+        if (*p)
+            p++;
+    }
+}
+
+/* --features is a file (one name per line, comma-separated, or a JSON array
+ * of names) or an inline list "a,b,c". */
+static int feature_list(const char *arg, strvec_t *out, ferr_t *e)
+{
+    struct stat st;
+    char *text;
+    size_t n;
+    int rc;
+    if (stat(arg, &st) != 0 || !S_ISREG(st.st_mode)) {
+        split_names(arg, ",", out);
+        return FERR_OK;
+    }
+    rc = file_read_all(arg, 64u << 20, &text, &n, e);
+    if (rc)
+        return rc;
+    if (str_trim(str_from(text)).n > 0 && str_trim(str_from(text)).p[0] == '[') {
+        json_error_t je;
+        json_t *a = json_loadb(text, n, 0, &je), *x;
+        size_t i;
+        if (!json_is_array(a)) {
+            json_decref(a);
+            free(text);
+            return ferr_set(e, FERR_PARSE, "%s:%d:%d: not a JSON array: %s",
+                            arg, je.line, je.column, je.text);
+        }
+        json_array_foreach(a, i, x) {
+            if (json_is_object(x))
+                x = json_object_get(x, "name");
+            if (!json_is_string(x)) {
+                json_decref(a);
+                free(text);
+                return ferr_set(e, FERR_PARSE,
+                                "%s: $[%zu]: expected a feature name", arg, i);
+            }
+            VEC_PUSH(out, xstrdup(json_string_value(x)));
+        }
+        json_decref(a);
+    } else {
+        split_names(text, ",\n\r", out);
+    }
+    free(text);
+    return FERR_OK;
+}
+
+static int models_import(cli_ctx_t *ctx, reg_t *r, models_opts_t *o)
+{
+    ferr_t e = {0};
+    strvec_t feats = {0};
+    json_t *extra = NULL;
+    char *model = NULL;
+    size_t n;
+    int v = 0, rc;
+
+    rc = o->features ? feature_list(o->features, &feats, &e) : FERR_OK;
+    if (rc == FERR_OK && o->metrics) {
+        /* {"split": {"metric": value}}, as ferry's own manifests have it. */
+        json_error_t je;
+        json_t *m = json_load_file(o->metrics, JSON_REJECT_DUPLICATES, &je);
+        if (m == NULL)
+            rc = ferr_set(&e, FERR_PARSE, "%s:%d:%d: %s", o->metrics, je.line,
+                          je.column, je.text);
+        else
+            extra = json_pack("{s:o}", "metrics", m);
+    }
+    if (rc == FERR_OK)
+        rc = file_read_all(o->pos[1], REG_MODEL_MAX, &model, &n, &e);
+    if (rc == FERR_OK)
+        rc = reg_import_xgboost(r, o->pos[0], model, n,
+                                (const char *const *)feats.a, feats.n,
+                                o->objective, o->pos[1], extra, &v, &e);
+    json_decref(extra);
+    for (size_t i = 0; i < feats.n; i++)
+        free(feats.a[i]);
+    free(feats.a);
+    free(model);
+    if (rc)
+        return fail(&e);
+    if (o->json) {
+        json_t *j = json_pack("{s:s,s:i}", "name", o->pos[0], "version", v);
+        print_json(j);
+        json_decref(j);
+    } else {
+        cli_info(ctx, "imported %s as %s v%d", o->pos[1], o->pos[0], v);
+    }
+    return 0;
+}
+
+static int models_export(cli_ctx_t *ctx, reg_t *r, models_opts_t *o)
+{
+    ferr_t e = {0};
+    char *name;
+    int v;
+    if (split_ref(r, o->pos[0], "latest", &name, &v, &e))
+        return fail(&e);
+    if (reg_export(r, name, v, o->pos[1], &e)) {
+        free(name);
+        return fail(&e);
+    }
+    if (o->json) {
+        json_t *j = json_pack("{s:s,s:i,s:s}", "name", name, "version", v,
+                              "dir", o->pos[1]);
+        print_json(j);
+        json_decref(j);
+    } else {
+        cli_info(ctx, "exported %s v%d to %s", name, v, o->pos[1]);
+    }
+    free(name);
+    return 0;
+}
+
+static int models_delete(cli_ctx_t *ctx, reg_t *r, models_opts_t *o)
+{
+    ferr_t e = {0};
+    int v;
+    if (reg_resolve(r, o->pos[0], o->pos[1], &v, &e) ||
+        reg_delete(r, o->pos[0], v, o->force, &e))
+        return fail(&e);
+    if (o->json) {
+        json_t *j = json_pack("{s:s,s:i,s:b}", "name", o->pos[0], "deleted", v,
+                              "forced", o->force);
+        print_json(j);
+        json_decref(j);
+    } else {
+        cli_info(ctx, "deleted %s v%d", o->pos[0], v);
+    }
+    return 0;
+}
+
+static const models_sub_t models_subs[] = {
+    {"list", models_list, 0, 1, "--json", "list [NAME]",
+     "every model (or one) with its versions, aliases and metrics"},
+    {"show", models_show, 1, 1, "--json", "show NAME[@VERSION|@ALIAS]",
+     "one version's manifest (default: the latest)"},
+    {"history", models_history, 1, 1, "--json", "history NAME",
+     "alias moves, oldest first"},
+    {"promote", models_promote, 2, 2,
+     "--json --alias --force --reason --metric --split --tolerance --floor "
+     "--lower-is-better",
+     "promote NAME VERSION [--alias champion] [--force] [--reason TEXT] "
+     "[--metric M --split S --tolerance T --floor F --lower-is-better]",
+     "point an alias at a version, through the validation gate"},
+    {"rollback", models_rollback, 1, 1, "--json --alias --reason",
+     "rollback NAME [--alias champion] [--reason TEXT]",
+     "move an alias back to its previous version"},
+    {"diff", models_diff, 3, 3, "--json", "diff NAME A B",
+     "params, metrics, features and schema differences of two versions"},
+    {"import", models_import, 2, 2, "--json --features --objective --metrics",
+     "import NAME MODEL.json [--features FILE|a,b,c] [--objective OBJ] "
+     "[--metrics METRICS.json]",
+     "register an XGBoost JSON model trained elsewhere"},
+    {"export", models_export, 2, 2, "--json", "export NAME[@X] DIR",
+     "copy a version's model.json and manifest.json to DIR"},
+    {"delete", models_delete, 2, 2, "--json --force",
+     "delete NAME VERSION [--force]",
+     "remove a version (--force if an alias points at it)"},
+};
+
+#define MODELS_NSUBS (sizeof(models_subs) / sizeof(models_subs[0]))
+
+static bool option_allowed(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; (p = strstr(p, name)) != NULL; p += n)
+        if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+            return true;
+    return false;
+}
+
+static void models_usage(FILE *fp)
+{
+    fprintf(fp, "usage: ferry [--registry DIR] models SUBCOMMAND ...\n\n");
+    for (size_t i = 0; i < MODELS_NSUBS; i++)
+        fprintf(fp, "  %s\n      %s\n", models_subs[i].usage,
+                models_subs[i].help);
+}
+
+static int parse_opts(const models_sub_t *s, int argc, char **argv,
+                      models_opts_t *o)
+{
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i], *val = NULL;
+        const models_opt_t *opt = NULL;
+        char key[64];
+        if (a[0] != '-' || a[1] == '\0') {
+            if (o->npos >= s->max_pos) {
+                cli_error("models %s: unexpected argument '%s' (usage: %s)",
+                          s->name, a, s->usage);
+                return 2;
+            }
+            o->pos[o->npos++] = a;
+            continue;
+        }
+        snprintf(key, sizeof(key), "%.*s", (int)strcspn(a, "="), a);
+        if (a[strlen(key)] == '=')
+            val = a + strlen(key) + 1;
+        for (size_t k = 0; k < sizeof(models_opt_table) / sizeof(*models_opt_table); k++)
+            if (strcmp(models_opt_table[k].name, key) == 0)
+                opt = &models_opt_table[k];
+        if (opt == NULL || !option_allowed(s->options, key)) {
+            cli_error("models %s: unknown option '%s' (usage: %s)", s->name,
+                      key, s->usage);
+            return 2;
+        }
+        if (opt->has_value && val == NULL) {
+            if (i + 1 >= argc) {
+                cli_error("models %s: %s needs a value", s->name, key);
+                return 2;
+            }
+            val = argv[++i];
+        }
+        if (opt->str_off != SIZE_MAX) {
+            *(const char **)((char *)o + opt->str_off) = val;
+        } else if (opt->bool_off != SIZE_MAX) {
+            *(bool *)((char *)o + opt->bool_off) = true;
+        } else {
+            char *end;
+            errno = 0;
+            double d = strtod(val, &end);
+            if (end == val || *end != '\0' || errno || !isfinite(d)) {
+                cli_error("models %s: %s '%s' is not a number", s->name, key,
+                          val);
+                return 2;
+            }
+            *(double *)((char *)o + opt->num_off) = d;
+        }
+    }
+    if (o->npos < s->min_pos) {
+        cli_error("models %s: missing arguments (usage: ferry models %s)",
+                  s->name, s->usage);
+        return 2;
+    }
+    return 0;
+}
+
+int cmd_models(cli_ctx_t *ctx, int argc, char **argv)
+{
+    const models_sub_t *s = NULL;
+    models_opts_t o = {.floor = NAN, .tolerance = 0};
+    ferr_t e = {0};
+    reg_t *r;
+    int rc;
+
+    if (argc < 2 || strcmp(argv[1], "help") == 0 ||
+        strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        models_usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    for (size_t i = 0; i < MODELS_NSUBS; i++)
+        if (strcmp(models_subs[i].name, argv[1]) == 0)
+            s = &models_subs[i];
+    if (s == NULL) {
+        cli_error("models: unknown subcommand '%s' (see ferry models help)",
+                  argv[1]);
+        return 2;
+    }
+    rc = parse_opts(s, argc - 2, argv + 2, &o);
+    if (rc)
+        return rc;
+    o.json = o.json || ctx->json;
+    if (reg_open(ctx->registry_dir, &r, &e))
+        return fail(&e);
+    rc = s->run(ctx, r, &o);
+    reg_close(r);
+    return rc;
+}

@@ -1,0 +1,528 @@
+/*
+ * pipeline.c - run a project's features over loaded sources (pipeline.h).
+ *
+ * Order of work, and why:
+ *   1. as-of joins attach other sources' columns to the primary table, so
+ *      features can use them like any column;
+ *   2. features run in file order, each appended to the working table, so a
+ *      later feature may read an earlier one; a feature named like an
+ *      existing column replaces it (flag_own_car: N/Y -> 0/1);
+ *   3. windows that share (entity, time) share one sort (win_plan_t);
+ *   4. the output keeps carry columns, kept features and the label.
+ */
+#include "features/pipeline.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/afile.h"
+#include "base/mem.h"
+#include "base/progress.h"
+#include "data/csv.h"
+#include "features/asof.h"
+#include "features/expr.h"
+#include "features/onehot.h"
+#include "features/pipeline_int.h"
+#include "features/window.h"
+
+/* ---- reading ----------------------------------------------------------- */
+
+static int read_source(const project_t *p, const proj_source_t *s,
+                       const char *path, table_t **out,
+                       feat_read_report_t *rep, ferr_t *e)
+{
+    csv_opts_t o;
+    csv_colopt_t *cols = xcalloc(s->ncols, sizeof(*cols));
+    csv_report_t r = {0};
+    buf_t rejects = {0};
+    int rc;
+
+    csv_opts_init(&o);
+    o.delimiter = s->delimiter;
+    o.quote = s->quote;
+    o.nulls = s->nulls;
+    o.nnulls = s->nnulls;
+    o.trim = s->trim;
+    o.max_line = (size_t)s->max_line;
+    o.max_rejects = (size_t)s->max_rejects;
+    o.max_reject_frac = s->max_reject_frac;
+    o.threads = (int)s->threads;
+    if (s->rejects_path)
+        buf_puts(&rejects, s->rejects_path);
+    else
+        buf_printf(&rejects, "%s/rejects-%s.csv", p->output_dir, s->name);
+    o.rejects_path = rejects.p;
+    for (size_t i = 0; i < s->ncols; i++) {
+        cols[i].name = s->cols[i].name;
+        cols[i].rename = s->cols[i].rename;
+        cols[i].type = s->cols[i].type;
+        cols[i].format = s->cols[i].format;
+        cols[i].decimal = s->cols[i].decimal;
+        cols[i].thousands = s->cols[i].thousands;
+    }
+    o.cols = cols;
+    o.ncols = s->ncols;
+    rc = mkdir_p(p->output_dir, e);
+    if (rc == FERR_OK)
+        rc = csv_read_file(path ? path : s->path, &o, out, &r, e);
+    if (rep) {
+        rep->rows = r.rows;
+        rep->rejected = r.rejected;
+        rep->bytes = r.bytes;
+        rep->seconds = r.seconds;
+    }
+    free(cols);
+    buf_free(&rejects);
+    return rc;
+}
+
+int feat_read_sources(const project_t *p, table_t **tables,
+                      feat_read_report_t *reports, ferr_t *e)
+{
+    for (size_t i = 0; i < p->nsources; i++) {
+        int rc = read_source(p, &p->sources[i], NULL, &tables[i],
+                             reports ? &reports[i] : NULL, e);
+        if (rc) {
+            for (size_t j = 0; j < i; j++) {
+                table_free(tables[j]);
+                tables[j] = NULL;
+            }
+            return rc;
+        }
+    }
+    return FERR_OK;
+}
+
+int feat_read_source_file(const project_t *p, size_t i, const char *path,
+                          table_t **out, feat_read_report_t *report, ferr_t *e)
+{
+    return read_source(p, &p->sources[i], path, out, report, e);
+}
+
+/* ---- features ------------------------------------------------------------ */
+
+/* Put c into t, replacing a column of the same name (position kept). */
+static void put_column(table_t *t, column_t *c)
+{
+    int i = table_index(t, c->name);
+    if (i >= 0) {
+        col_free(t->cols[i]);
+        t->cols[i] = c;
+        return;
+    }
+    table_add(t, c, NULL); /* lengths always match here */
+}
+
+static int where_fail(const project_t *p, const proj_feature_t *f, size_t idx,
+                      ferr_t *e)
+{
+    return ferr_prefix(e, "%s:%d: features[%zu] '%s': ", p->file, f->line, idx,
+                       f->name);
+}
+
+static int run_expr(table_t *t, const proj_feature_t *f, ferr_t *e)
+{
+    expr_t *x;
+    column_t *c;
+    int rc = expr_compile(f->expr, t, &x, e);
+    if (rc)
+        return rc;
+    rc = expr_eval(x, t, f->name, &c, e);
+    expr_free(x);
+    if (rc == FERR_OK)
+        put_column(t, c);
+    return rc;
+}
+
+/* Plans keyed by (entity, time): the sort is the expensive part. */
+typedef struct plan_cache {
+    const char *entity[16], *time[16];
+    win_plan_t *plan[16];
+    size_t n;
+} plan_cache_t;
+
+static bool same(const char *a, const char *b)
+{
+    return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
+}
+
+int feat_window_spec(const table_t *t, const proj_feature_t *f, win_spec_t *w,
+                     ferr_t *e)
+{
+    const column_t *tc;
+    int agg;
+
+    memset(w, 0, sizeof(*w));
+    agg = win_agg_parse(str_from(f->agg));
+    if (agg < 0)
+        return ferr_set(e, FERR_SPEC, "unknown window '%s' (count, sum, mean, "
+                        "min, max, std, last, lag)", f->agg);
+    w->agg = (win_agg_t)agg;
+    w->lag = (int)f->lag;
+    w->value = f->of;
+    w->entity = f->by;
+    w->time = f->order;
+    w->include_current = f->include_current;
+    tc = table_find(t, f->order);
+    if (tc == NULL)
+        return ferr_set(e, FERR_NOTFOUND, "no column '%s' to order by", f->order);
+    w->time_type = tc->type;
+    if (strcmp(f->over, "all") == 0) {
+        w->frame = WIN_FRAME_ALL;
+    } else if (f->over[strspn(f->over, "0123456789")] == '\0') {
+        w->frame = WIN_FRAME_ROWS;
+        w->rows = strtoll(f->over, NULL, 10);
+        if (w->rows < 1)
+            return ferr_set(e, FERR_SPEC, "over: %s: need at least 1 event",
+                            f->over);
+    } else {
+        int rc;
+        w->frame = WIN_FRAME_DURATION;
+        rc = win_parse_duration(f->over, tc->type, &w->duration, e);
+        if (rc)
+            return rc;
+    }
+    return win_check(t, w, e);
+}
+
+static int run_window(table_t *t, const proj_feature_t *f, plan_cache_t *pc,
+                      ferr_t *e)
+{
+    win_spec_t w;
+    column_t *c;
+    win_plan_t *plan = NULL;
+    bool cached;
+    int rc = feat_window_spec(t, f, &w, e);
+
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < pc->n && plan == NULL; i++)
+        if (same(pc->entity[i], w.entity) && same(pc->time[i], w.time))
+            plan = pc->plan[i];
+    cached = plan != NULL;
+    if (plan == NULL) {
+        rc = win_plan_new(t, w.entity, w.time, &plan, e);
+        if (rc)
+            return rc;
+        if (pc->n < sizeof(pc->plan) / sizeof(pc->plan[0])) {
+            pc->entity[pc->n] = w.entity;
+            pc->time[pc->n] = w.time;
+            pc->plan[pc->n++] = plan;
+            cached = true;
+        }
+    }
+    rc = win_plan_compute(plan, t, &w, f->name, &c, e);
+    if (!cached)
+        win_plan_free(plan);
+    if (rc == FERR_OK)
+        put_column(t, c);
+    return rc;
+}
+
+static int run_onehot(table_t *t, const proj_feature_t *f, feat_mode_t mode,
+                      feat_schema_t *schema, ferr_t *e)
+{
+    const column_t *c = table_find(t, f->column);
+    onehot_t *v = NULL;
+    column_t *src;
+    json_t *saved;
+    int rc;
+
+    if (c == NULL)
+        return ferr_set(e, FERR_NOTFOUND, "onehot: no column '%s'", f->column);
+    if (f->vocabulary) {
+        rc = onehot_from_list(f->vocabulary, f->nvocabulary, &v, e);
+    } else if (mode == FEAT_LEARN) {
+        onehot_opts_t o = {.min_count = (size_t)(f->min_count > 0 ? f->min_count : 0),
+                           .max_categories = (size_t)(f->max_categories > 0 ? f->max_categories : 0)};
+        rc = onehot_learn(c, &o, &v, e);
+    } else {
+        saved = json_object_get(schema->vocabularies, f->name);
+        if (saved == NULL)
+            return ferr_set(e, FERR_NOTFOUND, "no learned vocabulary for '%s' "
+                            "(build the features first)", f->name);
+        char *text = json_dumps(saved, JSON_COMPACT);
+        rc = onehot_from_json(text, &v, e);
+        free(text);
+    }
+    if (rc)
+        return rc;
+    if (mode == FEAT_LEARN) {
+        char *text = NULL;
+        json_error_t je;
+        rc = onehot_to_json(v, &text, e);
+        if (rc == FERR_OK)
+            json_object_set_new(schema->vocabularies, f->name,
+                                json_loads(text, 0, &je));
+        free(text);
+    }
+    /* Output columns are "<name>=<value>": apply to a copy named f->name. */
+    src = col_clone(c, f->name);
+    if (rc == FERR_OK) {
+        table_t tmp = {.nrows = t->nrows};
+        rc = onehot_apply(v, src, f->strict, FT_INT, &tmp, e);
+        for (size_t i = 0; i < tmp.ncols; i++) {
+            if (rc == FERR_OK)
+                put_column(t, tmp.cols[i]);
+            else
+                col_free(tmp.cols[i]);
+        }
+        free(tmp.cols);
+    }
+    col_free(src);
+    onehot_free(v);
+    return rc;
+}
+
+static int run_join(const project_t *p, table_t *t, table_t *const *sources,
+                    const proj_join_t *j, ferr_t *e)
+{
+    asof_spec_t s = ASOF_SPEC_INIT;
+    const table_t *right = NULL;
+    const column_t *tc = table_find(t, j->left_time);
+    char prefix[256];
+    int rc;
+
+    for (size_t i = 1; i < p->nsources; i++)
+        if (strcmp(p->sources[i].name, j->source) == 0)
+            right = sources[i];
+    if (tc == NULL)
+        return ferr_set(e, FERR_NOTFOUND, "no column '%s' in the primary "
+                        "source", j->left_time);
+    s.left_time = j->left_time;
+    s.right_time = j->right_time;
+    s.left_key = j->left_key;
+    s.right_key = j->right_key;
+    s.allow_exact = j->exact;
+    snprintf(prefix, sizeof(prefix), "%s_", j->source);
+    s.prefix = j->prefix ? j->prefix : prefix;
+    s.columns = j->columns;
+    s.ncolumns = j->ncolumns;
+    s.time_type = tc->type;
+    if (j->tolerance) {
+        rc = win_parse_duration(j->tolerance, tc->type, &s.tolerance, e);
+        if (rc)
+            return rc;
+    }
+    return asof_join(t, right, &s, e);
+}
+
+/* Columns of the output: carry, kept features (one-hot: their expansions),
+ * label; each once, in that order. */
+static void add_name(const char ***names, size_t *n, const char *name)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp((*names)[i], name) == 0)
+            return;
+    *names = xrealloc(*names, (*n + 1) * sizeof(**names));
+    (*names)[(*n)++] = name;
+}
+
+size_t feat_output_names(const project_t *p, const table_t *t,
+                         const char ***names_out, const char ***roles_out)
+{
+    const char **names = NULL, **roles;
+    size_t n = 0, nr;
+    const proj_source_t *s = &p->sources[0];
+
+    if (p->carry) {
+        for (size_t i = 0; i < p->ncarry; i++)
+            add_name(&names, &n, p->carry[i]);
+    } else {
+        if (s->entity)
+            add_name(&names, &n, s->entity);
+        if (s->timestamp)
+            add_name(&names, &n, s->timestamp);
+    }
+    nr = n;
+    roles = xcalloc(t->ncols + n + 2, sizeof(*roles));
+    for (size_t i = 0; i < nr; i++)
+        roles[i] = "carry";
+    for (size_t i = 0; i < p->nfeatures; i++) {
+        const proj_feature_t *f = &p->features[i];
+        if (!f->keep)
+            continue;
+        if (f->kind == FEAT_ONEHOT) {
+            size_t plen = strlen(f->name);
+            for (size_t c = 0; c < t->ncols; c++)
+                if (strncmp(t->cols[c]->name, f->name, plen) == 0 &&
+                    t->cols[c]->name[plen] == '=') {
+                    size_t before = n;
+                    add_name(&names, &n, t->cols[c]->name);
+                    if (n > before)
+                        roles[n - 1] = "feature";
+                }
+        } else {
+            size_t before = n;
+            add_name(&names, &n, f->name);
+            if (n > before)
+                roles[n - 1] = "feature";
+            else /* a carried column redefined by a feature */
+                for (size_t k = 0; k < n; k++)
+                    if (strcmp(names[k], f->name) == 0)
+                        roles[k] = "feature";
+        }
+    }
+    if (p->label) {
+        add_name(&names, &n, p->label);
+        for (size_t k = 0; k < n; k++)
+            if (strcmp(names[k], p->label) == 0)
+                roles[k] = "label";
+    }
+    *names_out = names;
+    *roles_out = roles;
+    return n;
+}
+
+static int select_output(const project_t *p, table_t *t, feat_mode_t mode,
+                         feat_schema_t *schema, table_t **out, ferr_t *e)
+{
+    const char **names, **roles;
+    size_t n = feat_output_names(p, t, &names, &roles);
+    table_t *o;
+    int rc = FERR_OK;
+
+    o = table_new();
+    json_array_clear(schema->columns);
+    for (size_t i = 0; i < n && rc == FERR_OK; i++) {
+        column_t *c = table_take(t, names[i]);
+        json_t *col;
+        if (c == NULL && mode == FEAT_APPLY && strcmp(roles[i], "feature") != 0)
+            continue; /* scoring raw records: no label, maybe no carry */
+        if (c == NULL) {
+            rc = ferr_set(e, FERR_NOTFOUND, "%s: no column '%s' to output (%s)",
+                          p->file, names[i], strcmp(roles[i], "label") == 0 ?
+                          "label" : strcmp(roles[i], "carry") == 0 ?
+                          "output.carry" : "feature");
+            break;
+        }
+        col = json_pack("{s:s, s:s, s:s}", "name", c->name, "type",
+                        ftype_name(c->type), "role", roles[i]);
+        json_array_append_new(schema->columns, col);
+        table_add(o, c, NULL);
+    }
+    free(names);
+    free(roles);
+    if (rc) {
+        table_free(o);
+        return rc;
+    }
+    *out = o;
+    return FERR_OK;
+}
+
+int feat_run(const project_t *p, table_t *const *sources, feat_mode_t mode,
+             feat_schema_t *schema, table_t **out, ferr_t *e)
+{
+    table_t *t = table_new();
+    plan_cache_t pc = {.n = 0};
+    progress_t prog;
+    int rc = FERR_OK;
+
+    *out = NULL;
+    if (mode == FEAT_LEARN) {
+        feat_schema_free(schema);
+        schema->vocabularies = json_object();
+        schema->columns = json_array();
+    } else if (schema->columns == NULL) {
+        schema->columns = json_array();
+    }
+    /* Work on copies: the caller keeps its source tables. */
+    for (size_t i = 0; i < sources[0]->ncols; i++)
+        table_add(t, col_clone(sources[0]->cols[i], NULL), NULL);
+    t->nrows = sources[0]->nrows;
+    for (size_t i = 0; i < p->njoins && rc == FERR_OK; i++) {
+        rc = run_join(p, t, sources, &p->joins[i], e);
+        if (rc)
+            ferr_prefix(e, "%s:%d: joins[%zu]: ", p->file, p->joins[i].line, i);
+    }
+    progress_start(&prog, "features", "features", p->nfeatures);
+    for (size_t i = 0; i < p->nfeatures && rc == FERR_OK; i++) {
+        const proj_feature_t *f = &p->features[i];
+        switch (f->kind) {
+        case FEAT_EXPR:
+            rc = run_expr(t, f, e);
+            break;
+        case FEAT_WINDOW:
+            rc = run_window(t, f, &pc, e);
+            break;
+        case FEAT_ONEHOT:
+            rc = run_onehot(t, f, mode, schema, e);
+            break;
+        }
+        if (rc)
+            where_fail(p, f, i, e);
+        /* A redefined column invalidates plans sorted on it. */
+        for (size_t k = 0; k < pc.n; k++)
+            if (same(pc.entity[k], f->name) || same(pc.time[k], f->name)) {
+                win_plan_free(pc.plan[k]);
+                pc.plan[k] = pc.plan[--pc.n];
+                pc.entity[k] = pc.entity[pc.n];
+                pc.time[k] = pc.time[pc.n];
+                k--;
+            }
+        progress_update(&prog, i + 1);
+    }
+    progress_finish(&prog);
+    for (size_t k = 0; k < pc.n; k++)
+        win_plan_free(pc.plan[k]);
+    if (rc == FERR_OK)
+        rc = select_output(p, t, mode, schema, out, e);
+    table_free(t);
+    return rc;
+}
+
+void feat_schema_free(feat_schema_t *s)
+{
+    json_decref(s->vocabularies);
+    json_decref(s->columns);
+    s->vocabularies = s->columns = NULL;
+}
+
+int feat_schema_save(const feat_schema_t *s, const char *path, ferr_t *e)
+{
+    json_t *j = json_pack("{s:i, s:O, s:O}", "version", 1, "columns", s->columns,
+                          "vocabularies", s->vocabularies);
+    char *text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    int rc = afile_write_all(path, text, strlen(text), e);
+    free(text);
+    json_decref(j);
+    return rc;
+}
+
+int feat_schema_load(const char *path, feat_schema_t *s, ferr_t *e)
+{
+    json_error_t je;
+    json_t *j = json_load_file(path, 0, &je), *cols, *voc;
+    memset(s, 0, sizeof(*s));
+    if (j == NULL)
+        return ferr_set(e, FERR_CORRUPT, "%s:%d: %s", path, je.line, je.text);
+    cols = json_object_get(j, "columns");
+    voc = json_object_get(j, "vocabularies");
+    if (!json_is_array(cols) || !json_is_object(voc)) {
+        json_decref(j);
+        return ferr_set(e, FERR_CORRUPT, "%s: $.columns must be an array and "
+                        "$.vocabularies an object", path);
+    }
+    s->columns = json_incref(cols);
+    s->vocabularies = json_incref(voc);
+    json_decref(j);
+    return FERR_OK;
+}
+
+size_t feat_schema_features(const feat_schema_t *s, const char **names,
+                            size_t max)
+{
+    size_t n = 0, i;
+    json_t *c;
+    json_array_foreach(s->columns, i, c) {
+        const char *role = json_string_value(json_object_get(c, "role"));
+        if (role && strcmp(role, "feature") == 0) {
+            if (n < max)
+                names[n] = json_string_value(json_object_get(c, "name"));
+            n++;
+        }
+    }
+    return n;
+}

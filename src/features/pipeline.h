@@ -1,0 +1,68 @@
+/*
+ * pipeline.h - a project's feature definitions, compiled and run.
+ *
+ * The pipeline turns the loaded sources of a project into the feature
+ * table: as-of joins onto the primary source, then every feature in file
+ * order (expressions, point-in-time windows, one-hot expansions), each able
+ * to use the columns made before it.  The same compiled pipeline runs on a
+ * whole file (`ferry features build`) and on a one-row table built from a
+ * raw record (the server), so offline and online features cannot differ.
+ *
+ * Learned state (one-hot vocabularies) is captured in a feat_schema_t when
+ * the pipeline runs in LEARN mode on training data, saved next to the
+ * feature files and with every model, and replayed in APPLY mode.
+ *
+ * Ownership: feat_run returns a new table the caller frees; it does not
+ * take the inputs.  A feat_schema_t is owned by the caller (feat_schema_free).
+ */
+#ifndef FERRY_PIPELINE_H
+#define FERRY_PIPELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "base/err.h"
+#include "data/table.h"
+#include "project/project.h"
+
+typedef struct feat_schema {
+    json_t *vocabularies; /* {"OPERA": ["Grupo LATAM", ...], ...} */
+    json_t *columns;      /* [{"name":..., "type":..., "role": "feature"|"label"|"entity"|"time"|"carry"}] */
+} feat_schema_t;
+
+typedef enum { FEAT_LEARN, FEAT_APPLY } feat_mode_t;
+
+/* Read every source of p (CSV, typed, rejects to the project's rejects
+ * files).  tables[i] belongs to p->sources[i]; caller frees each. */
+typedef struct feat_read_report {
+    size_t rows, rejected, bytes;
+    double seconds;
+} feat_read_report_t;
+int feat_read_sources(const project_t *p, table_t **tables,
+                      feat_read_report_t *reports, ferr_t *e);
+
+/* Read source i of p from another file with the same options (scoring a
+ * file of raw records). */
+int feat_read_source_file(const project_t *p, size_t i, const char *path,
+                          table_t **out, feat_read_report_t *report, ferr_t *e);
+
+/* Compute the feature table from the loaded sources: joins, features,
+ * then keep carry columns, kept features and the label, in that order.
+ * In FEAT_LEARN mode, schema is filled; in FEAT_APPLY mode it is read,
+ * and a missing label or carry column is left out instead of an error
+ * (raw records to score have no label). */
+int feat_run(const project_t *p, table_t *const *sources, feat_mode_t mode,
+             feat_schema_t *schema, table_t **out, ferr_t *e);
+
+void feat_schema_free(feat_schema_t *s);
+int feat_schema_save(const feat_schema_t *s, const char *path, ferr_t *e);
+int feat_schema_load(const char *path, feat_schema_t *s, ferr_t *e);
+
+/* Names of the feature columns (role "feature") in order; borrowed from
+ * the schema's JSON. */
+size_t feat_schema_features(const feat_schema_t *s, const char **names,
+                            size_t max);
+
+#endif

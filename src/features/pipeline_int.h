@@ -1,0 +1,22 @@
+/*
+ * pipeline_int.h - pipeline internals shared with the SQL assembly, so a
+ * window spec or an output column list is derived in exactly one place.
+ */
+#ifndef FERRY_PIPELINE_INT_H
+#define FERRY_PIPELINE_INT_H
+
+#include "features/pipeline.h"
+#include "features/window.h"
+
+/* The win_spec_t of a window feature over the columns of t. */
+int feat_window_spec(const table_t *t, const proj_feature_t *f, win_spec_t *w,
+                     ferr_t *e);
+
+/* Output columns of the feature table over the columns of t: carry,
+ * kept features (one-hot: their expansions), label; each once.  *names and
+ * *roles ("carry", "feature", "label") are malloc'd arrays of borrowed
+ * strings; returns their length. */
+size_t feat_output_names(const project_t *p, const table_t *t,
+                         const char ***names, const char ***roles);
+
+#endif

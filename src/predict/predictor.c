@@ -1,0 +1,180 @@
+/*
+ * predictor.c - load a registry version for scoring (see predictor.h).
+ */
+#include "predict/predictor.h"
+
+#include <math.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "base/afile.h"
+#include "base/mem.h"
+#include "features/pipeline.h"
+#include "predict/tree.h"
+#include "registry/registry.h"
+#include "train/linear.h"
+#include "train/train.h"
+
+#define PREDICTOR_MAX_MODEL_BYTES (1u << 30)
+
+struct predictor {
+    atomic_int refs;
+    int version;
+    char *objective;
+    double threshold;
+    tree_model_t *tree;     /* XGBoost models */
+    linear_model_t linear;  /* otherwise */
+    bool is_linear;
+    char **features;
+    size_t nfeatures;
+    feat_schema_t schema;   /* vocabularies for FEAT_APPLY */
+    const project_t *project;
+};
+
+static int load_features(predictor_t *pr, const json_t *manifest, ferr_t *e)
+{
+    json_t *f = json_object_get(manifest, "features"), *it;
+    size_t i;
+    if (!json_is_array(f) || json_array_size(f) == 0)
+        return ferr_set(e, FERR_CORRUPT, "manifest: $.features must be a "
+                        "non-empty array");
+    pr->nfeatures = json_array_size(f);
+    pr->features = xcalloc(pr->nfeatures, sizeof(char *));
+    json_array_foreach(f, i, it) {
+        const char *name = json_is_string(it) ? json_string_value(it) :
+                           json_string_value(json_object_get(it, "name"));
+        if (name == NULL)
+            return ferr_set(e, FERR_CORRUPT, "manifest: $.features[%zu]: no "
+                            "name", i);
+        pr->features[i] = xstrdup(name);
+    }
+    return FERR_OK;
+}
+
+int predictor_load(const char *registry_dir, const char *name,
+                   const char *ref, const project_t *p, predictor_t **out,
+                   ferr_t *e)
+{
+    predictor_t *pr = xcalloc(1, sizeof(*pr));
+    reg_t *reg = NULL;
+    json_t *m = NULL, *voc;
+    char *path = NULL, *bytes = NULL;
+    const char *kind;
+    size_t n = 0;
+    int rc;
+
+    atomic_init(&pr->refs, 1);
+    pr->project = p;
+    pr->threshold = 0.5;
+    rc = reg_open(registry_dir, &reg, e);
+    if (rc == FERR_OK)
+        rc = reg_resolve(reg, name, ref, &pr->version, e);
+    if (rc == FERR_OK)
+        rc = reg_load_manifest(reg, name, pr->version, &m, e);
+    if (rc == FERR_OK)
+        rc = reg_model_path(reg, name, pr->version, &path, e);
+    if (rc == FERR_OK)
+        rc = file_read_all(path, PREDICTOR_MAX_MODEL_BYTES, &bytes, &n, e);
+    if (rc == FERR_OK)
+        rc = load_features(pr, m, e);
+    if (rc == FERR_OK) {
+        json_t *th = json_object_get(m, "threshold");
+        pr->objective = xstrdup(json_string_value(json_object_get(m, "objective"))
+                                    ?: "binary:logistic");
+        if (json_is_number(th))
+            pr->threshold = json_number_value(th);
+        kind = json_string_value(json_object_get(m, "model_kind"));
+        pr->is_linear = kind && (strcmp(kind, "ridge") == 0 ||
+                                 strcmp(kind, "logistic") == 0);
+        if (pr->is_linear)
+            rc = linear_from_json(bytes, n, &pr->linear, e);
+        else
+            rc = tree_model_load_json(bytes, n, &pr->tree, e);
+    }
+    if (rc == FERR_OK) {
+        voc = json_object_get(m, "feature_pipeline");
+        pr->schema.vocabularies = json_is_object(voc) ? json_incref(voc) :
+                                                        json_object();
+        pr->schema.columns = json_array();
+    }
+    if (rc)
+        ferr_prefix(e, "%s@%s: ", name, ref);
+    free(path);
+    free(bytes);
+    json_decref(m);
+    if (reg)
+        reg_close(reg);
+    if (rc) {
+        predictor_unref(pr);
+        return rc;
+    }
+    *out = pr;
+    return FERR_OK;
+}
+
+predictor_t *predictor_ref(predictor_t *pr)
+{
+    atomic_fetch_add(&pr->refs, 1);
+    return pr;
+}
+
+void predictor_unref(predictor_t *pr)
+{
+    if (pr == NULL || atomic_fetch_sub(&pr->refs, 1) != 1)
+        return;
+    if (pr->tree)
+        tree_model_unref(pr->tree);
+    if (pr->is_linear)
+        linear_free(&pr->linear);
+    for (size_t i = 0; i < pr->nfeatures; i++)
+        free(pr->features[i]);
+    free(pr->features);
+    free(pr->objective);
+    feat_schema_free(&pr->schema);
+    free(pr);
+}
+
+int predictor_version(const predictor_t *pr) { return pr->version; }
+double predictor_threshold(const predictor_t *pr) { return pr->threshold; }
+const char *predictor_objective(const predictor_t *pr) { return pr->objective; }
+size_t predictor_num_features(const predictor_t *pr) { return pr->nfeatures; }
+const char *predictor_feature(const predictor_t *pr, size_t i)
+{
+    return pr->features[i];
+}
+
+int predictor_score_features(const predictor_t *pr, const table_t *t,
+                             double *out, ferr_t *e)
+{
+    train_matrix_t mx;
+    int rc = train_matrix_from_table(t, (const char *const *)pr->features,
+                                     pr->nfeatures, NULL, &mx, e);
+    if (rc)
+        return rc;
+    if (pr->is_linear)
+        linear_predict(&pr->linear, mx.x, mx.nrows, out);
+    else
+        rc = tree_predict_batch(pr->tree, mx.x, mx.nrows, mx.nfeat, out, 0);
+    train_matrix_free(&mx);
+    return rc;
+}
+
+int predictor_score_raw(const predictor_t *pr, table_t *const *sources,
+                        double *out, table_t **features, ferr_t *e)
+{
+    table_t *t = NULL;
+    feat_schema_t s = {.vocabularies = pr->schema.vocabularies,
+                       .columns = json_array()};
+    int rc = feat_run(pr->project, sources, FEAT_APPLY, &s, &t, e);
+    json_decref(s.columns);
+    if (rc == FERR_OK)
+        rc = predictor_score_features(pr, t, out, e);
+    if (rc == FERR_OK && features)
+        *features = t;
+    else
+        table_free(t);
+    return rc;
+}

@@ -1,0 +1,53 @@
+/*
+ * predictor.h - a servable model version: features + model, loaded once.
+ *
+ * A predictor is what the server holds per route and what `ferry predict`
+ * uses: the registry version's model compiled for evaluation (tree_model_t
+ * for XGBoost, the linear model otherwise), its feature list in model
+ * order, the learned feature state (one-hot vocabularies) from the
+ * manifest, and the decision threshold.  Raw records go through the
+ * project's own feature pipeline (feat_run in APPLY mode), so a record
+ * sent to the server is featurized by exactly the code that built the
+ * training table.
+ *
+ * Ownership: immutable after load and reference-counted (atomics), so a
+ * server can swap in a newly promoted version while requests still hold
+ * the old one: predictor_ref() per request, predictor_unref() when done.
+ * The project passed to predictor_load must outlive the predictor.
+ */
+#ifndef FERRY_PREDICTOR_H
+#define FERRY_PREDICTOR_H
+
+#include <stddef.h>
+
+#include "base/err.h"
+#include "data/table.h"
+#include "project/project.h"
+
+typedef struct predictor predictor_t;
+
+/* Load NAME@REF (REF: a version number, "latest" or an alias) from the
+ * registry in dir. */
+int predictor_load(const char *registry_dir, const char *name,
+                   const char *ref, const project_t *p, predictor_t **out,
+                   ferr_t *e);
+predictor_t *predictor_ref(predictor_t *pr);
+void predictor_unref(predictor_t *pr);
+
+int predictor_version(const predictor_t *pr);
+double predictor_threshold(const predictor_t *pr);
+const char *predictor_objective(const predictor_t *pr);
+size_t predictor_num_features(const predictor_t *pr);
+const char *predictor_feature(const predictor_t *pr, size_t i);
+
+/* Score a table of FEATURES (columns named like the model's features):
+ * out has t->nrows entries (probability or value). */
+int predictor_score_features(const predictor_t *pr, const table_t *t,
+                             double *out, ferr_t *e);
+/* Score RAW source records: the project's pipeline runs on `sources`
+ * (sources[0] the primary, as feat_read_sources gives them), then the
+ * model.  *features (if not NULL) receives the feature table. */
+int predictor_score_raw(const predictor_t *pr, table_t *const *sources,
+                        double *out, table_t **features, ferr_t *e);
+
+#endif

@@ -1,0 +1,950 @@
+/*
+ * online.c - materialize the latest row per entity into SQLite, and read it.
+ *
+ * Materializing: the latest row per entity is chosen in C (one pass, a hash
+ * on the key), the chosen rows are sorted by key (so SQLite appends to its
+ * B-tree and the file is a pure function of the content), hashed, and
+ * bulk-inserted in one transaction through one prepared statement into a
+ * fresh database with journaling and syncing off: nobody can see the
+ * temporary file, and a crash before the rename leaves only garbage that
+ * the next build deletes.  Durability comes from one fsync of the finished
+ * file, the rename and the directory fsync (see online.h).
+ *
+ * Reading: the store file is never modified in place, only replaced, so
+ * readers open it with SQLite's immutable=1 (no locks, no change checks)
+ * and keep the inode they opened until online_refresh.
+ */
+#include "store/online.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <libgen.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/afile.h"
+#include "base/mem.h"
+#include "base/progress.h"
+#include "store/store_int.h"
+
+#define ONLINE_FORMAT "ferry-online-1"
+
+/* SQLite declared type per ferry type (the affinity that keeps values
+ * exactly as bound: INTEGER, REAL, TEXT). */
+static const char *const sql_type[FT_COUNT_] = {
+    [FT_INT] = "INTEGER", [FT_FLOAT] = "REAL",    [FT_BOOL] = "INTEGER",
+    [FT_STRING] = "TEXT", [FT_CATEGORY] = "TEXT", [FT_DATE] = "TEXT",
+    [FT_DATETIME] = "TEXT",
+};
+/* The SQLite storage class each ferry type reads back from. */
+static const int sql_class[FT_COUNT_] = {
+    [FT_INT] = SQLITE_INTEGER, [FT_FLOAT] = SQLITE_FLOAT,
+    [FT_BOOL] = SQLITE_INTEGER, [FT_STRING] = SQLITE_TEXT,
+    [FT_CATEGORY] = SQLITE_TEXT, [FT_DATE] = SQLITE_TEXT,
+    [FT_DATETIME] = SQLITE_TEXT,
+};
+
+static void quote_ident(buf_t *b, const char *name)
+{
+    buf_putc(b, '"');
+    for (const char *p = name; *p; p++) {
+        if (*p == '"')
+            buf_putc(b, '"');
+        buf_putc(b, *p);
+    }
+    buf_putc(b, '"');
+}
+
+static void put_json_str(buf_t *b, const char *p, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    buf_putc(b, '"');
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c == '"' || c == '\\') {
+            buf_putc(b, '\\');
+            buf_putc(b, (char)c);
+        } else if (c < 0x20) {
+            char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            buf_append(b, u, 6);
+        } else {
+            buf_putc(b, (char)c);
+        }
+    }
+    buf_putc(b, '"');
+}
+
+static int sql_fail(sqlite3 *db, ferr_t *e, const char *path, const char *what)
+{
+    return ferr_set(e, FERR_EXTERNAL, "%s: %s: %s", path, what,
+                    db ? sqlite3_errmsg(db) : "cannot allocate");
+}
+
+/* ------------------------------------------------ latest row per entity */
+
+typedef struct pick {
+    size_t *best;   /* entity -> chosen row, SIZE_MAX: none yet */
+    size_t nent, cap;
+    /* INT keys: open addressing on the key, slot -> entity + 1 (0 empty) */
+    int64_t *ikey;
+    size_t *slot;
+    size_t nslots;
+} pick_t;
+
+static size_t pick_entity_int(pick_t *pk, int64_t key)
+{
+    if ((pk->nent + 1) * 2 > pk->nslots) {
+        size_t ns = pk->nslots ? pk->nslots * 2 : 1024;
+        size_t *slots = xcalloc(ns, sizeof(*slots));
+        for (size_t s = 0; s < pk->nslots; s++) {
+            if (pk->slot[s]) {
+                size_t h = (size_t)((uint64_t)pk->ikey[pk->slot[s] - 1] *
+                                    0x9E3779B97F4A7C15ULL >> 20) & (ns - 1);
+                while (slots[h])
+                    h = (h + 1) & (ns - 1);
+                slots[h] = pk->slot[s];
+            }
+        }
+        free(pk->slot);
+        pk->slot = slots;
+        pk->nslots = ns;
+    }
+    size_t h = (size_t)((uint64_t)key * 0x9E3779B97F4A7C15ULL >> 20) &
+               (pk->nslots - 1);
+    while (pk->slot[h]) {
+        if (pk->ikey[pk->slot[h] - 1] == key)
+            return pk->slot[h] - 1;
+        h = (h + 1) & (pk->nslots - 1);
+    }
+    if (pk->nent == pk->cap) {
+        pk->cap = pk->cap ? pk->cap * 2 : 1024;
+        pk->ikey = xrealloc(pk->ikey, pk->cap * sizeof(*pk->ikey));
+        pk->best = xrealloc(pk->best, pk->cap * sizeof(*pk->best));
+    }
+    pk->ikey[pk->nent] = key;
+    pk->best[pk->nent] = SIZE_MAX;
+    pk->slot[h] = pk->nent + 1;
+    return pk->nent++;
+}
+
+static void pick_reserve(pick_t *pk, size_t ent)
+{
+    if (ent >= pk->cap) {
+        size_t cap = pk->cap ? pk->cap : 1024;
+        while (cap <= ent)
+            cap *= 2;
+        pk->best = xrealloc(pk->best, cap * sizeof(*pk->best));
+        for (size_t k = pk->cap; k < cap; k++)
+            pk->best[k] = SIZE_MAX;
+        pk->cap = cap;
+    }
+    if (ent >= pk->nent)
+        pk->nent = ent + 1;
+}
+
+/* a's time compared with b's: null is older than anything. */
+static int time_cmp(const column_t *tc, size_t a, size_t b)
+{
+    bool na = col_is_null(tc, a), nb = col_is_null(tc, b);
+    if (tc->type == FT_FLOAT) {
+        na = na || isnan(tc->f64[a]);
+        nb = nb || isnan(tc->f64[b]);
+    }
+    if (na || nb)
+        return nb - na;
+    if (tc->type == FT_FLOAT)
+        return (tc->f64[a] > tc->f64[b]) - (tc->f64[a] < tc->f64[b]);
+    return (tc->i64[a] > tc->i64[b]) - (tc->i64[a] < tc->i64[b]);
+}
+
+static int key_cmp(const void *pa, const void *pb, void *ctx)
+{
+    const column_t *kc = ctx;
+    size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+    if (kc->type == FT_INT)
+        return (kc->i64[a] > kc->i64[b]) - (kc->i64[a] < kc->i64[b]);
+    str_t x = col_str(kc, a), y = col_str(kc, b);
+    int c = memcmp(x.p, y.p, x.n < y.n ? x.n : y.n);
+    return c ? c : (x.n > y.n) - (x.n < y.n);
+}
+
+/* The chosen rows, sorted by key; *nnull counts rows with a null key. */
+static size_t *pick_latest(const column_t *kc, const column_t *tc,
+                           size_t nrows, size_t *nout, size_t *nnull)
+{
+    pick_t pk = {0};
+    dict_t *sd = kc->type == FT_STRING ? dict_new() : NULL;
+    size_t *rows, k = 0;
+
+    *nnull = 0;
+    for (size_t i = 0; i < nrows; i++) {
+        size_t ent;
+        if (col_is_null(kc, i)) {
+            (*nnull)++;
+            continue;
+        }
+        if (kc->type == FT_INT) {
+            ent = pick_entity_int(&pk, kc->i64[i]);
+        } else {
+            if (kc->type == FT_STRING) {
+                str_t s = col_str(kc, i);
+                ent = (size_t)dict_intern(sd, s.p, s.n);
+            } else {
+                ent = (size_t)kc->code[i];
+            }
+            pick_reserve(&pk, ent);
+        }
+        if (pk.best[ent] == SIZE_MAX || tc == NULL ||
+            time_cmp(tc, i, pk.best[ent]) >= 0)
+            pk.best[ent] = i;
+    }
+    rows = xmalloc((pk.nent ? pk.nent : 1) * sizeof(*rows));
+    for (size_t j = 0; j < pk.nent; j++)
+        if (pk.best[j] != SIZE_MAX)
+            rows[k++] = pk.best[j];
+    qsort_r(rows, k, sizeof(*rows), key_cmp, (void *)kc);
+    free(pk.best);
+    free(pk.ikey);
+    free(pk.slot);
+    dict_free(sd);
+    *nout = k;
+    return rows;
+}
+
+/* ------------------------------------------------------ content hash */
+
+static uint64_t content_hash(const table_t *t, const char *entity_col,
+                             const size_t *rows, size_t n)
+{
+    uint64_t h = STORE_HASH_INIT;
+    h = store_hash(h, ONLINE_FORMAT, sizeof(ONLINE_FORMAT));
+    h = store_hash(h, entity_col, strlen(entity_col) + 1);
+    for (size_t j = 0; j < t->ncols; j++) {
+        uint8_t ty = (uint8_t)t->cols[j]->type;
+        h = store_hash(h, t->cols[j]->name, strlen(t->cols[j]->name) + 1);
+        h = store_hash(h, &ty, 1);
+    }
+    for (size_t r = 0; r < n; r++) {
+        size_t i = rows[r];
+        for (size_t j = 0; j < t->ncols; j++) {
+            const column_t *c = t->cols[j];
+            uint8_t isnull = col_is_null(c, i) ||
+                             (c->type == FT_FLOAT && isnan(c->f64[i]));
+            h = store_hash(h, &isnull, 1);
+            if (isnull)
+                continue;
+            switch (c->type) {
+            case FT_FLOAT:
+                h = store_hash(h, &c->f64[i], 8);
+                break;
+            case FT_BOOL:
+                h = store_hash(h, &c->u8[i], 1);
+                break;
+            case FT_STRING:
+            case FT_CATEGORY: {
+                str_t s = col_str(c, i);
+                uint64_t len = s.n;
+                h = store_hash(h, &len, 8);
+                h = store_hash(h, s.p, s.n);
+                break;
+            }
+            default:
+                h = store_hash(h, &c->i64[i], 8);
+                break;
+            }
+        }
+    }
+    return h;
+}
+
+/* --------------------------------------------------------- binding */
+
+typedef int (*bind_fn)(sqlite3_stmt *st, int idx, const column_t *c, size_t i);
+
+static int bind_i64(sqlite3_stmt *st, int idx, const column_t *c, size_t i)
+{
+    return sqlite3_bind_int64(st, idx, c->i64[i]);
+}
+static int bind_f64(sqlite3_stmt *st, int idx, const column_t *c, size_t i)
+{
+    return isnan(c->f64[i]) ? sqlite3_bind_null(st, idx)
+                            : sqlite3_bind_double(st, idx, c->f64[i]);
+}
+static int bind_bool(sqlite3_stmt *st, int idx, const column_t *c, size_t i)
+{
+    return sqlite3_bind_int(st, idx, c->u8[i] != 0);
+}
+static int bind_text(sqlite3_stmt *st, int idx, const column_t *c, size_t i)
+{
+    str_t s = col_str(c, i);
+    /* STATIC: the column outlives the sqlite3_step that reads it. */
+    return sqlite3_bind_text64(st, idx, s.p, s.n, SQLITE_STATIC, SQLITE_UTF8);
+}
+static int bind_date(sqlite3_stmt *st, int idx, const column_t *c, size_t i)
+{
+    char tmp[STORE_FMT_MAX];
+    size_t n = store_fmt_date(c->i64[i], tmp);
+    return sqlite3_bind_text(st, idx, tmp, (int)n, SQLITE_TRANSIENT);
+}
+static int bind_datetime(sqlite3_stmt *st, int idx, const column_t *c,
+                         size_t i)
+{
+    char tmp[STORE_FMT_MAX];
+    size_t n = store_fmt_datetime(c->i64[i], tmp);
+    return sqlite3_bind_text(st, idx, tmp, (int)n, SQLITE_TRANSIENT);
+}
+
+static const bind_fn bind_by_type[FT_COUNT_] = {
+    [FT_INT] = bind_i64,       [FT_FLOAT] = bind_f64,
+    [FT_BOOL] = bind_bool,     [FT_STRING] = bind_text,
+    [FT_CATEGORY] = bind_text, [FT_DATE] = bind_date,
+    [FT_DATETIME] = bind_datetime,
+};
+
+/* ----------------------------------------------------- materialize */
+
+static char *dir_name(const char *path)
+{
+    char *copy = xstrdup(path);
+    char *d = xstrdup(dirname(copy));
+    free(copy);
+    return d;
+}
+
+/* Remove "<base>.tmp.*" left in dir by builds that were killed.  Only
+ * called under the store lock, so no live build owns one. */
+static void remove_stale_temps(const char *path)
+{
+    char *dir = dir_name(path), *copy = xstrdup(path);
+    const char *base = basename(copy);
+    size_t blen = strlen(base);
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    if (d) {
+        while ((de = readdir(d)) != NULL) {
+            if (strncmp(de->d_name, base, blen) == 0 &&
+                strncmp(de->d_name + blen, ".tmp.", 5) == 0) {
+                buf_t p = {0};
+                buf_printf(&p, "%s/%s", dir, de->d_name);
+                unlink(p.p);
+                buf_free(&p);
+            }
+        }
+        closedir(d);
+    }
+    free(dir);
+    free(copy);
+}
+
+/* content_hash recorded in an existing store, or 0 if none is readable. */
+static uint64_t existing_hash(const char *path)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    uint64_t h = 0;
+    if (access(path, F_OK) != 0)
+        return 0;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = "
+                               "'content_hash'", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+        const char *v = (const char *)sqlite3_column_text(st, 0);
+        if (v)
+            h = strtoull(v, NULL, 16);
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return h;
+}
+
+static int exec(sqlite3 *db, const char *sql, const char *path, ferr_t *e)
+{
+    if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        return sql_fail(db, e, path, sql);
+    return FERR_OK;
+}
+
+static int write_meta(sqlite3 *db, const char *path, const table_t *t,
+                      const column_t *kc, const char *time_col, size_t nrows,
+                      uint64_t hash, ferr_t *e)
+{
+    sqlite3_stmt *st = NULL;
+    buf_t schema = {0};
+    char hex[24], count[24], created[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    int rc = FERR_OK;
+
+    buf_putc(&schema, '[');
+    for (size_t j = 0; j < t->ncols; j++) {
+        buf_puts(&schema, j ? ",{\"name\":" : "{\"name\":");
+        put_json_str(&schema, t->cols[j]->name, strlen(t->cols[j]->name));
+        buf_printf(&schema, ",\"type\":\"%s\"}", ftype_name(t->cols[j]->type));
+    }
+    buf_putc(&schema, ']');
+    snprintf(hex, sizeof(hex), "%016" PRIx64, hash);
+    snprintf(count, sizeof(count), "%zu", nrows);
+    gmtime_r(&now, &tm);
+    strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    const char *kv[][2] = {
+        {"format", ONLINE_FORMAT},
+        {"entity_column", kc->name},
+        {"entity_type", ftype_name(kc->type)},
+        {"time_column", time_col ? time_col : ""},
+        {"schema", schema.p},
+        {"row_count", count},
+        {"created_at", created},
+        {"content_hash", hex},
+    };
+    if (sqlite3_prepare_v2(db, "INSERT INTO meta(key, value) VALUES (?1, ?2)",
+                           -1, &st, NULL) != SQLITE_OK)
+        rc = sql_fail(db, e, path, "prepare meta");
+    for (size_t k = 0; rc == 0 && k < sizeof(kv) / sizeof(kv[0]); k++) {
+        sqlite3_bind_text(st, 1, kv[k][0], -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, kv[k][1], -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = sql_fail(db, e, path, "insert meta");
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    buf_free(&schema);
+    return rc;
+}
+
+/* Build the complete store in tmp. */
+static int build_store(const table_t *t, const column_t *kc,
+                       const char *time_col, const size_t *rows, size_t n,
+                       uint64_t hash, const char *tmp, const char *path,
+                       ferr_t *e)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *ins = NULL;
+    buf_t sql = {0};
+    int rc;
+    bind_fn *fns = xmalloc((t->ncols + 1) * sizeof(*fns));
+
+    if (sqlite3_open_v2(tmp, &db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                            SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+        rc = sql_fail(db, e, path, "cannot create the new store");
+        goto out;
+    }
+    /* Nobody else sees this file until the rename: no journal, no syncs
+     * (one fsync of the whole file happens before the rename). */
+    if ((rc = exec(db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; "
+                       "PRAGMA locking_mode=EXCLUSIVE; "
+                       "PRAGMA cache_size=-65536",
+                   path, e)))
+        goto out;
+    buf_puts(&sql, "CREATE TABLE features(");
+    for (size_t j = 0; j < t->ncols; j++) {
+        const column_t *c = t->cols[j];
+        if (j)
+            buf_puts(&sql, ", ");
+        quote_ident(&sql, c->name);
+        buf_printf(&sql, " %s", sql_type[c->type]);
+        if (c == kc)
+            buf_puts(&sql, " PRIMARY KEY NOT NULL");
+    }
+    /* An INTEGER PRIMARY KEY is the rowid already; a text key is the
+     * B-tree key itself, saving the second index a rowid table needs. */
+    buf_puts(&sql, kc->type == FT_INT ? ");" : ") WITHOUT ROWID;");
+    buf_puts(&sql, "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT "
+                   "NULL); BEGIN");
+    if ((rc = exec(db, sql.p, path, e)))
+        goto out;
+    buf_reset(&sql);
+    buf_puts(&sql, "INSERT INTO features VALUES (");
+    for (size_t j = 0; j < t->ncols; j++) {
+        buf_puts(&sql, j ? ", ?" : "?");
+        fns[j] = bind_by_type[t->cols[j]->type];
+    }
+    buf_putc(&sql, ')');
+    if (sqlite3_prepare_v3(db, sql.p, -1, SQLITE_PREPARE_PERSISTENT, &ins,
+                           NULL) != SQLITE_OK) {
+        rc = sql_fail(db, e, path, "prepare insert");
+        goto out;
+    }
+    for (size_t r = 0; r < n; r++) {
+        size_t i = rows[r];
+        for (size_t j = 0; j < t->ncols; j++) {
+            const column_t *c = t->cols[j];
+            if (col_is_null(c, i))
+                sqlite3_bind_null(ins, (int)j + 1);
+            else
+                fns[j](ins, (int)j + 1, c, i);
+        }
+        if (sqlite3_step(ins) != SQLITE_DONE) {
+            rc = sql_fail(db, e, path, "insert");
+            goto out;
+        }
+        sqlite3_reset(ins);
+    }
+    if ((rc = write_meta(db, path, t, kc, time_col, n, hash, e)) ||
+        (rc = exec(db, "COMMIT", path, e)))
+        goto out;
+out:
+    sqlite3_finalize(ins);
+    if (db && sqlite3_close(db) != SQLITE_OK && rc == 0)
+        rc = ferr_set(e, FERR_EXTERNAL, "%s: closing the new store failed",
+                      path);
+    buf_free(&sql);
+    free(fns);
+    return rc;
+}
+
+static int fsync_path(const char *p, ferr_t *e)
+{
+    int fd = open(p, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || fsync(fd) != 0) {
+        int err = errno;
+        if (fd >= 0)
+            close(fd);
+        return ferr_set(e, FERR_IO, "%s: fsync: %s", p, strerror(err));
+    }
+    close(fd);
+    return FERR_OK;
+}
+
+int online_materialize(const table_t *t, const char *entity_col,
+                       const char *time_col, const char *path,
+                       online_stats_t *st, ferr_t *e)
+{
+    online_stats_t local = {0};
+    const column_t *kc, *tc = NULL;
+    size_t *rows = NULL, n = 0;
+    buf_t tmp = {0}, lockp = {0};
+    int lockfd = -1, rc = FERR_OK;
+    double t0 = now_seconds();
+
+    if (st == NULL)
+        st = &local;
+    memset(st, 0, sizeof(*st));
+    st->rows_in = t->nrows;
+    kc = table_find(t, entity_col);
+    if (kc == NULL)
+        return ferr_set(e, FERR_NOTFOUND, "%s: entity column '%s' not in the "
+                        "feature table", path, entity_col);
+    if (kc->type != FT_INT && kc->type != FT_STRING && kc->type != FT_CATEGORY)
+        return ferr_set(e, FERR_TYPE, "%s: entity column '%s' is %s; it must "
+                        "be int, string or category",
+                        path, entity_col, ftype_name(kc->type));
+    if (time_col) {
+        tc = table_find(t, time_col);
+        if (tc == NULL)
+            return ferr_set(e, FERR_NOTFOUND, "%s: time column '%s' not in "
+                            "the feature table", path, time_col);
+        if (tc->type != FT_INT && tc->type != FT_FLOAT && tc->type != FT_DATE &&
+            tc->type != FT_DATETIME)
+            return ferr_set(e, FERR_TYPE, "%s: time column '%s' is %s; it must "
+                            "be int, float, date or datetime",
+                            path, time_col, ftype_name(tc->type));
+    }
+    for (size_t j = 0; j < t->ncols; j++)
+        if ((unsigned)t->cols[j]->type >= FT_COUNT_ ||
+            t->cols[j]->n != t->nrows || t->cols[j]->name[0] == '\0')
+            return ferr_set(e, FERR_TYPE, "%s: column %zu is malformed", path,
+                            j);
+
+    rows = pick_latest(kc, tc, t->nrows, &n, &st->null_keys);
+    st->entities = n;
+    st->content_hash = content_hash(t, entity_col, rows, n);
+
+    buf_printf(&lockp, "%s.lock", path);
+    lockfd = open(lockp.p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (lockfd < 0) {
+        rc = ferr_set(e, FERR_IO, "%s: %s", lockp.p, strerror(errno));
+        goto out;
+    }
+    while (flock(lockfd, LOCK_EX) != 0) {
+        if (errno != EINTR) {
+            rc = ferr_set(e, FERR_IO, "%s: lock: %s", lockp.p, strerror(errno));
+            goto out;
+        }
+    }
+    remove_stale_temps(path);
+    if (existing_hash(path) == st->content_hash) {
+        st->unchanged = true;
+        goto out;
+    }
+    buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid());
+    unlink(tmp.p);
+    rc = build_store(t, kc, time_col, rows, n, st->content_hash, tmp.p, path,
+                     e);
+    if (rc == 0)
+        rc = fsync_path(tmp.p, e);
+    if (rc == 0 && rename(tmp.p, path) != 0)
+        rc = ferr_set(e, FERR_IO, "%s: rename: %s", path, strerror(errno));
+    if (rc) {
+        unlink(tmp.p);
+    } else {
+        char *dir = dir_name(path);
+        rc = fsync_dir(dir, e);
+        free(dir);
+    }
+out:
+    if (lockfd >= 0)
+        close(lockfd); /* releases the flock */
+    buf_free(&lockp);
+    buf_free(&tmp);
+    free(rows);
+    st->seconds = now_seconds() - t0;
+    return rc;
+}
+
+/* ------------------------------------------------------------ reader */
+
+struct online {
+    char *path;
+    sqlite3 *db;
+    sqlite3_stmt *get;
+    dev_t dev;
+    ino_t ino;
+    size_t ncols, nrows;
+    char **names;
+    ftype_t *types;
+    char **json_keys; /* "\"name\":" pre-escaped */
+    size_t key;       /* index of the entity column */
+};
+
+static void online_free_fields(online_t *o)
+{
+    sqlite3_finalize(o->get);
+    sqlite3_close(o->db);
+    for (size_t j = 0; j < o->ncols; j++) {
+        free(o->names[j]);
+        free(o->json_keys[j]);
+    }
+    free(o->names);
+    free(o->types);
+    free(o->json_keys);
+}
+
+static char *meta_get(sqlite3 *db, const char *key)
+{
+    sqlite3_stmt *st = NULL;
+    char *v = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?1", -1,
+                           &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+            v = xstrdup((const char *)sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* Open path into o (fields zeroed on entry). */
+static int online_load(online_t *o, const char *path, ferr_t *e)
+{
+    buf_t uri = {0}, sql = {0};
+    char *format = NULL, *ecol = NULL, *schema = NULL, *count = NULL;
+    json_t *js = NULL;
+    struct stat sb;
+    int rc = FERR_OK;
+
+    if (stat(path, &sb) != 0)
+        return ferr_set(e, errno == ENOENT ? FERR_NOTFOUND : FERR_IO,
+                        "%s: %s", path, strerror(errno));
+    o->dev = sb.st_dev;
+    o->ino = sb.st_ino;
+    /* file: URI so immutable=1 can be given; escape what URIs reserve. */
+    buf_puts(&uri, "file:");
+    for (const char *p = path; *p; p++) {
+        if (*p == '%' || *p == '?' || *p == '#')
+            buf_printf(&uri, "%%%02X", (unsigned char)*p);
+        else
+            buf_putc(&uri, *p);
+    }
+    buf_puts(&uri, "?immutable=1");
+    if (sqlite3_open_v2(uri.p, &o->db,
+                        SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX |
+                            SQLITE_OPEN_URI,
+                        NULL) != SQLITE_OK) {
+        rc = sql_fail(o->db, e, path, "cannot open the online store");
+        goto out;
+    }
+    format = meta_get(o->db, "format");
+    ecol = meta_get(o->db, "entity_column");
+    schema = meta_get(o->db, "schema");
+    count = meta_get(o->db, "row_count");
+    if (format == NULL || strcmp(format, ONLINE_FORMAT) != 0 || !ecol ||
+        !schema || !count) {
+        rc = ferr_set(e, FERR_CORRUPT, "%s: not a ferry online store (meta "
+                      "table missing or of another format)", path);
+        goto out;
+    }
+    o->nrows = (size_t)strtoull(count, NULL, 10);
+    js = json_loads(schema, 0, NULL);
+    if (!json_is_array(js) || json_array_size(js) == 0) {
+        rc = ferr_set(e, FERR_CORRUPT, "%s: meta schema is not a JSON array",
+                      path);
+        goto out;
+    }
+    o->ncols = json_array_size(js);
+    o->names = xcalloc(o->ncols, sizeof(char *));
+    o->json_keys = xcalloc(o->ncols, sizeof(char *));
+    o->types = xcalloc(o->ncols, sizeof(ftype_t));
+    o->key = SIZE_MAX;
+    buf_puts(&sql, "SELECT ");
+    for (size_t j = 0; j < o->ncols; j++) {
+        json_t *c = json_array_get(js, j);
+        const char *name = json_string_value(json_object_get(c, "name"));
+        const char *type = json_string_value(json_object_get(c, "type"));
+        int ty = type ? ftype_parse(str_from(type)) : -1;
+        buf_t jk = {0};
+        if (name == NULL || ty < 0) {
+            o->ncols = j;
+            rc = ferr_set(e, FERR_CORRUPT, "%s: meta schema entry %zu is "
+                          "malformed", path, j);
+            goto out;
+        }
+        o->names[j] = xstrdup(name);
+        o->types[j] = (ftype_t)ty;
+        put_json_str(&jk, name, strlen(name));
+        buf_putc(&jk, ':');
+        o->json_keys[j] = buf_steal(&jk);
+        if (strcmp(name, ecol) == 0)
+            o->key = j;
+        if (j)
+            buf_puts(&sql, ", ");
+        quote_ident(&sql, name);
+    }
+    if (o->key == SIZE_MAX) {
+        rc = ferr_set(e, FERR_CORRUPT, "%s: entity column '%s' is not in the "
+                      "schema", path, ecol);
+        goto out;
+    }
+    buf_puts(&sql, " FROM features WHERE ");
+    quote_ident(&sql, ecol);
+    buf_puts(&sql, " = ?1");
+    if (sqlite3_prepare_v3(o->db, sql.p, -1, SQLITE_PREPARE_PERSISTENT,
+                           &o->get, NULL) != SQLITE_OK)
+        rc = ferr_set(e, FERR_CORRUPT, "%s: features table does not match the "
+                      "meta schema: %s", path, sqlite3_errmsg(o->db));
+out:
+    json_decref(js);
+    free(format);
+    free(ecol);
+    free(schema);
+    free(count);
+    buf_free(&uri);
+    buf_free(&sql);
+    return rc;
+}
+
+int online_open(const char *path, online_t **out, ferr_t *e)
+{
+    online_t *o = xcalloc(1, sizeof(*o));
+    int rc = online_load(o, path, e);
+    *out = NULL;
+    if (rc) {
+        online_free_fields(o);
+        free(o);
+        return rc;
+    }
+    o->path = xstrdup(path);
+    *out = o;
+    return FERR_OK;
+}
+
+void online_close(online_t *o)
+{
+    if (o == NULL)
+        return;
+    online_free_fields(o);
+    free(o->path);
+    free(o);
+}
+
+const char *online_entity_column(const online_t *o)
+{
+    return o->names[o->key];
+}
+
+size_t online_row_count(const online_t *o)
+{
+    return o->nrows;
+}
+
+int online_refresh(online_t *o, bool *changed, ferr_t *e)
+{
+    struct stat sb;
+    online_t fresh = {0};
+    int rc;
+    *changed = false;
+    if (stat(o->path, &sb) != 0)
+        return ferr_set(e, FERR_IO, "%s: %s", o->path, strerror(errno));
+    if (sb.st_dev == o->dev && sb.st_ino == o->ino)
+        return FERR_OK;
+    if ((rc = online_load(&fresh, o->path, e)) != FERR_OK) {
+        online_free_fields(&fresh);
+        return rc;
+    }
+    online_free_fields(o);
+    fresh.path = o->path;
+    *o = fresh;
+    *changed = true;
+    return FERR_OK;
+}
+
+/* Bind the entity text as the key type and step; SQLITE_ROW on a hit. */
+static int lookup(online_t *o, const char *entity, ferr_t *e)
+{
+    int rc;
+    sqlite3_reset(o->get);
+    if (o->types[o->key] == FT_INT) {
+        char *end;
+        long long v;
+        errno = 0;
+        v = strtoll(entity, &end, 10);
+        if (end == entity || *end != '\0' || errno == ERANGE)
+            return ferr_set(e, FERR_PARSE, "entity '%s' is not an integer "
+                            "(%s is int)", entity, o->names[o->key]);
+        sqlite3_bind_int64(o->get, 1, v);
+    } else {
+        sqlite3_bind_text(o->get, 1, entity, -1, SQLITE_STATIC);
+    }
+    rc = sqlite3_step(o->get);
+    if (rc == SQLITE_DONE)
+        return ferr_set(e, FERR_NOTFOUND, "entity '%s' not in the online "
+                        "store %s", entity, o->path);
+    if (rc != SQLITE_ROW)
+        return ferr_set(e, FERR_EXTERNAL, "%s: lookup: %s", o->path,
+                        sqlite3_errmsg(o->db));
+    return FERR_OK;
+}
+
+static int wrong_class(online_t *o, size_t j, ferr_t *e)
+{
+    return ferr_set(e, FERR_CORRUPT, "%s: column '%s' holds a value that is "
+                    "not %s", o->path, o->names[j], ftype_name(o->types[j]));
+}
+
+int online_get(online_t *o, const char *entity, table_t **row, ferr_t *e)
+{
+    table_t *t;
+    int rc;
+    *row = NULL;
+    if ((rc = lookup(o, entity, e)) != FERR_OK)
+        return rc;
+    t = table_new();
+    for (size_t j = 0; j < o->ncols && rc == 0; j++) {
+        column_t *c = col_new(o->names[j], o->types[j], 1);
+        int cls = sqlite3_column_type(o->get, (int)j);
+        table_add(t, c, NULL);
+        if (cls == SQLITE_NULL) {
+            col_set_null(c, 0);
+            continue;
+        }
+        if (cls != sql_class[c->type]) {
+            rc = wrong_class(o, j, e);
+            break;
+        }
+        const char *txt = (const char *)sqlite3_column_text(o->get, (int)j);
+        size_t len = (size_t)sqlite3_column_bytes(o->get, (int)j);
+        switch (c->type) {
+        case FT_INT:
+            c->i64[0] = sqlite3_column_int64(o->get, (int)j);
+            break;
+        case FT_FLOAT:
+            c->f64[0] = sqlite3_column_double(o->get, (int)j);
+            break;
+        case FT_BOOL:
+            c->u8[0] = sqlite3_column_int64(o->get, (int)j) != 0;
+            break;
+        case FT_STRING:
+            col_str_append(c, 0, txt, len);
+            break;
+        case FT_CATEGORY:
+            c->code[0] = dict_intern(c->dict, txt, len);
+            break;
+        case FT_DATE:
+            if (store_parse_date(txt, len, &c->i64[0]) != 0)
+                rc = wrong_class(o, j, e);
+            break;
+        case FT_DATETIME:
+            if (store_parse_datetime(txt, len, &c->i64[0]) != 0)
+                rc = wrong_class(o, j, e);
+            break;
+        default:
+            break;
+        }
+    }
+    sqlite3_reset(o->get);
+    if (rc) {
+        table_free(t);
+        return rc;
+    }
+    *row = t;
+    return FERR_OK;
+}
+
+int online_get_json(online_t *o, const char *entity, buf_t *dst, ferr_t *e)
+{
+    /* Built unbounded, then appended once: a capped dst either gets the
+     * whole object or nothing (never a truncated one). */
+    buf_t tmp = {0}, *out = &tmp;
+    int rc = lookup(o, entity, e);
+    char num[STORE_FMT_MAX];
+    if (rc != FERR_OK)
+        return rc;
+    buf_putc(out, '{');
+    for (size_t j = 0; j < o->ncols && rc == 0; j++) {
+        int cls = sqlite3_column_type(o->get, (int)j);
+        if (j)
+            buf_putc(out, ',');
+        buf_puts(out, o->json_keys[j]);
+        if (cls == SQLITE_NULL) {
+            buf_puts(out, "null");
+            continue;
+        }
+        if (cls != sql_class[o->types[j]]) {
+            rc = wrong_class(o, j, e);
+            break;
+        }
+        switch (o->types[j]) {
+        case FT_INT:
+            store_fmt_i64(sqlite3_column_int64(o->get, (int)j), num);
+            buf_puts(out, num);
+            break;
+        case FT_FLOAT: {
+            double v = sqlite3_column_double(o->get, (int)j);
+            if (isfinite(v)) {
+                store_fmt_f64(v, num);
+                buf_puts(out, num);
+            } else {
+                buf_puts(out, "null");
+            }
+            break;
+        }
+        case FT_BOOL:
+            buf_puts(out, sqlite3_column_int64(o->get, (int)j) ? "true"
+                                                                : "false");
+            break;
+        default:
+            put_json_str(out,
+                        (const char *)sqlite3_column_text(o->get, (int)j),
+                        (size_t)sqlite3_column_bytes(o->get, (int)j));
+            break;
+        }
+    }
+    buf_putc(out, '}');
+    sqlite3_reset(o->get);
+    if (rc == 0 && buf_append(dst, tmp.p, tmp.n) != FERR_OK)
+        rc = ferr_set(e, FERR_LIMIT, "entity '%s': JSON row of %zu bytes "
+                      "does not fit the output buffer", entity, tmp.n);
+    buf_free(&tmp);
+    return rc;
+}

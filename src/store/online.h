@@ -1,0 +1,74 @@
+/*
+ * online.h - the online feature store: the latest feature row per entity.
+ *
+ * `ferry features build` materializes the offline table into a SQLite file
+ * that the server reads per request ("latest features of customer 42").
+ * Materializing builds a NEW database under a temporary name next to the
+ * target, fsyncs it and renames it over the target (then fsyncs the
+ * directory), so a reader - this API, the sqlite3 CLI, another process -
+ * only ever sees the previous complete store or the new complete store,
+ * even if the build is killed.  Concurrent builds of the same store are
+ * serialized by an flock on "<path>.lock"; temporaries left by a killed
+ * build are removed by the next build.  Building the same content twice is
+ * a no-op (the content hash in the meta table matches).
+ *
+ * Store layout (SQLite): table `features` (the entity column is the
+ * PRIMARY KEY, other columns typed INTEGER/REAL/TEXT; DATE and DATETIME as
+ * ISO text "YYYY-MM-DD[ HH:MM:SS]", BOOL as 0/1) and table `meta(key,
+ * value)` with format, entity_column, entity_type, time_column, schema (a
+ * JSON array of {"name","type"} with ferry type names), row_count,
+ * created_at (UTC ISO 8601) and content_hash.
+ *
+ * Threads: an online_t is one SQLite connection with its prepared lookup;
+ * use one online_t per thread (open is cheap).  Ownership: online_open's
+ * handle is freed by online_close; online_get's row belongs to the caller.
+ */
+#ifndef FERRY_STORE_ONLINE_H
+#define FERRY_STORE_ONLINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "base/str.h"
+#include "data/table.h"
+
+typedef struct online_stats {
+    size_t rows_in;         /* rows of the input table */
+    size_t entities;        /* rows in the store (distinct non-null keys) */
+    size_t null_keys;       /* input rows skipped: null entity */
+    uint64_t content_hash;  /* hash of schema + stored rows */
+    bool unchanged;         /* the store already held exactly this */
+    double seconds;
+} online_stats_t;
+
+/* Keep the latest row per value of entity_col (INT, STRING or CATEGORY):
+ * the row with the greatest time_col (INT, FLOAT, DATE or DATETIME; null
+ * times are older than any time), ties and time_col == NULL resolved by
+ * table order (the later row wins); write the store atomically to path.
+ * st may be NULL. */
+int online_materialize(const table_t *t, const char *entity_col,
+                       const char *time_col, const char *path,
+                       online_stats_t *st, ferr_t *e);
+
+typedef struct online online_t;
+
+int online_open(const char *path, online_t **out, ferr_t *e);
+/* The latest row of entity (its text; an INT key must parse as an
+ * integer, else FERR_PARSE) as a one-row table with the store's column
+ * names and ferry types, entity column included; FERR_NOTFOUND if absent. */
+int online_get(online_t *o, const char *entity, table_t **row, ferr_t *e);
+/* The same row appended to out_json as one JSON object {"col": value, ...}
+ * (numbers, true/false, strings, null; NaN/inf as null). */
+int online_get_json(online_t *o, const char *entity, buf_t *out_json,
+                    ferr_t *e);
+/* If path now holds a different store (a new build was renamed over it),
+ * reopen it; *changed says whether it did.  On failure o keeps serving the
+ * store it had. */
+int online_refresh(online_t *o, bool *changed, ferr_t *e);
+const char *online_entity_column(const online_t *o);
+size_t online_row_count(const online_t *o);
+void online_close(online_t *o);
+
+#endif
