@@ -45,9 +45,9 @@ bool metric_better(const metric_def_t *def, double a, double b)
 
 /* ---- ranking curve ------------------------------------------------------ */
 
-/* Row indices by descending score.  qsort_r would avoid the global, but the
- * metrics are called from search worker threads, so sort a private copy of
- * (score, index) pairs instead (ties by index, so the order is total). */
+/* Rows by descending score.  The metrics run on search worker threads, so
+ * the comparator must not read shared state: sort (score, index) pairs,
+ * ties by index, a total and deterministic order. */
 typedef struct { double s; size_t i; } scored_t;
 
 static int cmp_scored(const void *pa, const void *pb)

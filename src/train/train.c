@@ -24,6 +24,7 @@
 #include "base/progress.h"
 #include "base/str.h"
 #include "base/vec.h"
+#include "predict/tree.h"
 #include "train/metrics.h"
 
 #define TRAIN_MAX_CONFIGS 100000 /* a search grid larger than this is a typo */
@@ -571,26 +572,26 @@ out:
     return rc;
 }
 
+/* Predictions of a booster through ferry's compiled predictor: the numbers
+ * the server will produce (bit-exact to XGBoost's own predict, which the
+ * python-parity tests keep checking), without building a DMatrix. */
 static int xgb_predict(BoosterHandle b, const train_matrix_t *m, int nthread,
                        double *out, ferr_t *e)
 {
-    int rc = FERR_OK;
-    DMatrixHandle h = NULL;
-    const bst_ulong *shape;
-    bst_ulong dim;
-    const float *res;
-    (void)nthread;
+    bst_ulong len;
+    const char *buf;
+    tree_model_t *tm = NULL;
+    int rc;
     if (m->nrows == 0)
         return FERR_OK;
-    if ((rc = xgb_dmatrix(m, nthread, &h, e)) != FERR_OK)
+    if (XGBoosterSaveModelToBuffer(b, "{\"format\":\"json\"}", &len, &buf) != 0)
+        return ferr_set(e, FERR_EXTERNAL, "xgboost saving the model: %s",
+                        XGBGetLastError());
+    if ((rc = tree_model_load_json(buf, len, &tm, e)) != FERR_OK)
         return rc;
-    XGB_TRY(XGBoosterPredictFromDMatrix(b, h, "{\"type\":0,\"training\":false,"
-            "\"iteration_begin\":0,\"iteration_end\":0,\"strict_shape\":false}",
-            &shape, &dim, &res), "predicting");
-    for (size_t i = 0; i < m->nrows; i++)
-        out[i] = res[i];
-out:
-    XGDMatrixFree(h);
+    rc = tree_predict_batch_ex(tm, m->x, m->nrows, m->nfeat, TREE_OUT_VALUE, out,
+                               nthread, e);
+    tree_model_unref(tm);
     return rc;
 }
 
@@ -926,12 +927,13 @@ static int run_search(const table_t *t, const train_config_t *cfg,
             best_mean = mean;
         }
     }
-    *table = json_pack("{s:s,s:I,s:s,s:s,s:o,s:I}", "metric", metric->name,
+    *table = json_pack("{s:s,s:I,s:s,s:s,s:o,s:I,s:i}", "metric", metric->name,
                        "folds", (json_int_t)k, "cv",
                        kind == SPLIT_KFOLD_GROUP ? "group"
                        : kind == SPLIT_KFOLD_STRATIFIED ? "stratified" : "plain",
                        "method", s->method == TRAIN_SEARCH_RANDOM ? "random" : "grid",
-                       "results", results, "best", (json_int_t)best);
+                       "results", results, "best", (json_int_t)best,
+                       "threads", threads);
     *best_conf = best;
     *conf_out = conf;
     free(fold), free(c.score);
@@ -1045,7 +1047,6 @@ int train_run(const table_t *t, const train_config_t *cfg, train_result_t *res,
     split_t sp = {0};
     fitted_t fit = {0};
     fit_spec_t spec = {0};
-    double *pred = NULL;
     size_t *conf = NULL, best_conf = 0;
     const char **feats = NULL;
     size_t nfeat = 0;
@@ -1217,7 +1218,6 @@ out:
         train_result_free(res);
     json_decref(search);
     free(conf);
-    free(pred);
     fitted_free(&fit);
     plist_free(&spec.booster);
     for (int p = 0; p < SPLIT_NPARTS; p++) {

@@ -204,7 +204,8 @@ static void test_deterministic_and_python(void **state)
     /* python xgboost reads the bytes and predicts what ferry predicts */
     ref_vals_t ref;
     assert_int_equal(write_and_check_python(&r1, t, &ref), 0);
-    assert_true(tu_ref(&ref, "maxdiff") < 1e-6);
+    /* the compiled predictor is bit-exact to XGBoost: float results agree */
+    assert_true(tu_ref(&ref, "maxdiff") == 0.0);
     assert_true(fabs(tu_ref(&ref, "auc") - tu_ref(&ref, "ferry_auc")) < 1e-9);
     assert_int_equal((int)tu_ref(&ref, "rounds"), 30);
     train_result_free(&r1), train_result_free(&r2), train_result_free(&r3);
@@ -257,6 +258,7 @@ static void test_search(void **state)
     json_t *res = json_object_get(r.search, "results");
     assert_int_equal(json_array_size(res), 4);
     assert_string_equal(json_string_value(json_object_get(r.search, "cv")), "group");
+    assert_int_equal(json_integer_value(json_object_get(r.search, "threads")), 2);
     size_t best = (size_t)json_integer_value(json_object_get(r.search, "best"));
     double bm = json_real_value(json_object_get(json_array_get(res, best), "mean"));
     for (size_t i = 0; i < 4; i++) {
@@ -319,6 +321,44 @@ static void test_linear_via_run(void **state)
     table_free(t);
 }
 
+static void test_xgb_regression(void **state)
+{
+    (void)state;
+    table_t *t = make_table(N, 0);
+    train_config_t c;
+    train_result_t r;
+    ferr_t e = {0};
+    base_config(&c);
+    const char *f2[] = {"n_prev", "own_car", "label", "day"};
+    c.features = f2;
+    c.label = "amount";
+    c.objective = "reg:squarederror";
+    c.split.method = SPLIT_TIME;
+    c.split.time_column = "day";
+    c.split.valid_fraction = 0.2;
+    c.early_stopping_rounds = 5;
+    c.num_rounds = 300;
+    c.params = NULL;
+    c.nparams = 0;
+    column_t *a = table_find(t, "amount");
+    free(a->null);
+    a->null = NULL; /* a regression label has no nulls */
+    for (size_t i = 0; i < N; i++)
+        a->f64[i] = 100.0 * (double)table_find(t, "n_prev")->i64[i] +
+                    (double)(i % 17);
+    assert_int_equal(train_run(t, &c, &r, &e), 0);
+    assert_string_equal(r.objective, "reg:squarederror");
+    assert_true(r.rounds < 300); /* rmse on valid stops improving */
+    json_t *te = json_object_get(r.metrics, "test");
+    assert_true(json_real_value(json_object_get(te, "r2")) > 0.9);
+    assert_null(json_object_get(te, "auc"));
+    train_result_free(&r);
+    /* a regression metric cannot rank a classifier, and vice versa */
+    c.metric = "auc";
+    assert_int_equal(train_run(t, &c, &r, &e), FERR_SPEC);
+    table_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -328,6 +368,7 @@ int main(void)
         cmocka_unit_test(test_early_stopping_threshold),
         cmocka_unit_test(test_search),
         cmocka_unit_test(test_linear_via_run),
+        cmocka_unit_test(test_xgb_regression),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
