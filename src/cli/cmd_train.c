@@ -283,13 +283,25 @@ static void print_metrics(cli_ctx_t *ctx, const train_result_t *r)
         cm = json_object_get(m, "confusion");
         if (json_is_array(cm) && json_array_size(cm) == 2) {
             json_t *r0 = json_array_get(cm, 0), *r1 = json_array_get(cm, 1);
+            double c[2][2] = {
+                {(double)json_integer_value(json_array_get(r0, 0)),
+                 (double)json_integer_value(json_array_get(r0, 1))},
+                {(double)json_integer_value(json_array_get(r1, 0)),
+                 (double)json_integer_value(json_array_get(r1, 1))}};
             printf("      confusion at threshold %.4f (rows: actual 0/1, "
                    "columns: predicted 0/1)\n", r->threshold);
-            printf("        %10lld %10lld\n        %10lld %10lld\n",
-                   (long long)json_integer_value(json_array_get(r0, 0)),
-                   (long long)json_integer_value(json_array_get(r0, 1)),
-                   (long long)json_integer_value(json_array_get(r1, 0)),
-                   (long long)json_integer_value(json_array_get(r1, 1)));
+            printf("        %10.0f %10.0f\n        %10.0f %10.0f\n", c[0][0],
+                   c[0][1], c[1][0], c[1][1]);
+            /* per class, sklearn's classification_report definitions
+             * (zero_division=0) */
+            for (int cls = 0; cls < 2; cls++) {
+                double tp = c[cls][cls], fp = c[1 - cls][cls], fn = c[cls][1 - cls];
+                double pr = tp + fp > 0 ? tp / (tp + fp) : 0;
+                double rc = tp + fn > 0 ? tp / (tp + fn) : 0;
+                double f1 = pr + rc > 0 ? 2 * pr * rc / (pr + rc) : 0;
+                printf("      class %d: precision %.4f recall %.4f f1 %.4f "
+                       "support %.0f\n", cls, pr, rc, f1, tp + fn);
+            }
         }
     }
 }
