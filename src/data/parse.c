@@ -597,8 +597,8 @@ int parse_date(str_t s, const char *fmt, int64_t *days)
                 ok &= is_digit(p[i]);
                 y = y * 10 + (unsigned)(p[i] - '0');
             }
-            ok &= is_digit(p[5]) & is_digit(p[6]) & is_digit(p[8]) &
-                  is_digit(p[9]);
+            ok &= (unsigned)is_digit(p[5]) & (unsigned)is_digit(p[6]) &
+                  (unsigned)is_digit(p[8]) & (unsigned)is_digit(p[9]);
             if (!ok)
                 return FERR_PARSE;
             m = (unsigned)(p[5] - '0') * 10 + (unsigned)(p[6] - '0');

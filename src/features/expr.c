@@ -726,14 +726,17 @@ static xnode_t *check_call(parser_t *p, xnode_t *nd)
         xnode_t *a = nd->args[i];
         if (a->kind == XN_CAST && a->args[0]->kind == XN_CONST &&
             xtype_text(a->args[0]->type) && xtype_time(a->type)) {
+            /* fold() frees a: keep the literal's text for the message */
+            char *text = str_dup(col_str(a->args[0]->konst, 0));
             nd->args[i] = fold(a);
             if (col_is_null(nd->args[i]->konst, 0)) {
-                str_t s = col_str(a->args[0]->konst, 0);
-                perr(p, nd->args[i]->pos, FERR_PARSE, "'%.*s' is not a %s",
-                     STR_FMT(s), ftype_name(nd->args[i]->type));
+                perr(p, nd->args[i]->pos, FERR_PARSE, "'%s' is not a %s",
+                     text, ftype_name(nd->args[i]->type));
+                free(text);
                 node_free(nd);
                 return NULL;
             }
+            free(text);
         }
     }
     if (fn->check) {
