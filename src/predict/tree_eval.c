@@ -240,7 +240,10 @@ static inline void widen_row_packed(const float *x, size_t nf, float *xx)
  * and the out-of-order core overlaps them.  Best-of-7 medians, one run, us
  * per row (100 trees depth 6 / 500 trees depth 8): 8 lanes 0.52 / 4.00,
  * 10 lanes 0.46 / 3.47, 12 lanes 0.45 / 3.22, 16 lanes 0.46 / 3.11 (the
- * compiler spills some of the 16 indexes, but the extra overlap wins). */
+ * compiler spills some of the 16 indexes, but the extra overlap wins).
+ * Tried and dropped: an AVX-512 walk (16 trees a vector, two vectors in
+ * flight, three gathers a level) took 0.79 / 4.01 us against 0.46 / 3.11:
+ * gathers are slower than scalar loads on this CPU (Zen 5, a VM). */
 #ifndef TREE_KLANES
 #define TREE_KLANES 16
 #endif
