@@ -383,11 +383,95 @@ static void test_vs_xgboost_deep(void **state)
     diff_objective("reg:logistic", "12", 10); /* above the perfect layout */
 }
 
+/* Append to a growing string (the test's JSON builder). */
+static void jcat(char **s, size_t *len, size_t *cap, const char *fmt, ...)
+{
+    va_list ap;
+    for (;;) {
+        va_start(ap, fmt);
+        int n = vsnprintf(*s + *len, *cap - *len, fmt, ap);
+        va_end(ap);
+        if ((size_t)n < *cap - *len) {
+            *len += (size_t)n;
+            return;
+        }
+        *cap *= 2;
+        *s = realloc(*s, *cap);
+    }
+}
+
+/* One complete tree of the given depth on feature 0 (XGBoost numbering,
+ * children 2n+1 and 2n+2): leaf k covers [k, k+1) and holds k, a missing
+ * value goes left, base_score 0, so the margin of x is floor(x) on
+ * [0, 2^depth) and 0 for NaN. */
+static char *complete_tree_json(int depth)
+{
+    size_t n = ((size_t)2 << depth) - 1, ni = n / 2, len = 0, cap = 1 << 16;
+    char *s = malloc(cap);
+    static const char *const keys[] = {"left_children", "right_children",
+                                       "split_indices", "split_conditions",
+                                       "default_left"};
+    jcat(&s, &len, &cap, "{\"learner\":{\"gradient_booster\":{\"name\":\"gbtree\","
+         "\"model\":{\"tree_info\":[0],\"trees\":[{\"tree_param\":"
+         "{\"num_nodes\":\"%zu\"}", n);
+    for (int k = 0; k < 5; k++) {
+        jcat(&s, &len, &cap, ",\"%s\":[", keys[k]);
+        for (size_t i = 0; i < n; i++) {
+            const char *sep = i + 1 < n ? "," : "]";
+            int leaf = i >= ni;
+            /* node i at level d spans [lo, lo + w); split at its middle */
+            size_t d = 0, pos = i + 1;
+            while (pos >> (d + 1))
+                d++;
+            size_t w = (size_t)1 << (depth - d), lo = (pos - ((size_t)1 << d)) * w;
+            if (k == 0)
+                jcat(&s, &len, &cap, "%lld%s", leaf ? -1LL : (long long)(2 * i + 1), sep);
+            else if (k == 1)
+                jcat(&s, &len, &cap, "%lld%s", leaf ? -1LL : (long long)(2 * i + 2), sep);
+            else if (k == 2 || k == 4)
+                jcat(&s, &len, &cap, "%d%s", k == 4 && !leaf, sep);
+            else
+                jcat(&s, &len, &cap, "%zu%s", leaf ? lo : lo + w / 2, sep);
+        }
+    }
+    jcat(&s, &len, &cap, "}]}},\"learner_model_param\":{\"base_score\":\"0\","
+         "\"num_feature\":\"1\"},\"objective\":{\"name\":\"reg:squarederror\"}}}");
+    return s;
+}
+
+/* The packed layout's 16-bit child offsets: a depth-14 tree fits, a
+ * depth-16 one (131,071 nodes) does not and the compact layout serves;
+ * both predict floor(x). */
+static void test_wide_trees(void **state)
+{
+    (void)state;
+    const int depths[] = {14, 16};
+    for (int k = 0; k < 2; k++) {
+        char *json = complete_tree_json(depths[k]);
+        tree_model_t *m = load_ok(json);
+        free(json);
+        assert_true(depths[k] == 14 ? m->knodes != NULL : m->knodes == NULL);
+        assert_int_equal(tree_model_max_depth(m), depths[k]);
+        float top = (float)(1u << depths[k]);
+        const float xs[] = {0.0f, 0.5f, 1.0f, 77.25f, top / 2 - 0.5f, top / 2,
+                            top - 1.0f, top + 5.0f, -3.0f, NAN};
+        for (size_t i = 0; i < sizeof(xs) / sizeof(xs[0]); i++) {
+            float x = xs[i];
+            float want = isnan(x) || x < 0 ? 0.0f : x >= top ? top - 1 : floorf(x);
+            if (tree_predict_margin(m, &x) != (double)want)
+                fail_msg("depth %d, x=%g: %g, want %g", depths[k], x,
+                         tree_predict_margin(m, &x), want);
+        }
+        tree_model_unref(m);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tiny_model),
         cmocka_unit_test(test_infinite_threshold),
+        cmocka_unit_test(test_wide_trees),
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_refcount_threads),
         cmocka_unit_test(test_vs_xgboost_logistic),
