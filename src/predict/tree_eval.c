@@ -244,7 +244,9 @@ static inline void widen_row_packed(const float *x, size_t nf, float *xx)
  * compiler spills some of the 16 indexes, but the extra overlap wins).
  * Tried and dropped: an AVX-512 walk (16 trees a vector, two vectors in
  * flight, three gathers a level) took 0.79 / 4.01 us against 0.46 / 3.11:
- * gathers are slower than scalar loads on this CPU (Zen 5, a VM). */
+ * gathers are slower than scalar loads on this CPU (Zen 5, a VM).  Nor did
+ * a leaner one win (8-byte nodes by two qword gathers, the row value by
+ * vpermt2ps from registers, 2/4/8 vectors in flight): 0.78 / 3.76 us. */
 #define TREE_KLANES 16
 
 static float margin_packed(const tree_model_t *m, const float *xx)
