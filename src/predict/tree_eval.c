@@ -10,12 +10,13 @@
  *
  * Speed: a tree walk is a chain of dependent loads (node -> feature value ->
  * next node), so one walk at a time leaves the core idle most of the time.
- * The perfect layout (tree_int.h) gives every walk the same trip count and no
- * data-dependent branch, which lets TREE_LANES walks run in lock step: their
- * chains are independent and the out-of-order core overlaps them.  Measured
- * on this 2-core box (bench/predict, 100 trees, depth 6, one row):
- * one-tree-at-a-time compact walk ~1.6 us, 8-lane perfect walk ~0.35 us;
- * see docs/predict.md for the full numbers.
+ * Both the packed and the perfect layout (tree_int.h) give every walk a
+ * fixed trip count and no data-dependent branch, which lets several walks
+ * run in lock step: 16 trees for one row (TREE_KLANES), 8 rows through one
+ * tree in a batch (TREE_LANES).  Their chains are independent and the
+ * out-of-order core overlaps them; warm, a step then costs ~0.75 ns, about
+ * the core's instruction throughput (500 trees x depth 8: ~3 us a row,
+ * 100 x depth 6: ~0.45 us).  Numbers behind each choice are next to it.
  */
 #include <math.h>
 #include <stdbool.h>
@@ -117,6 +118,212 @@ int tree__build_perfect(tree_model_t *m, int enable, ferr_t *e)
     return 0;
 }
 
+/* ---- packed layout ----------------------------------------------------- */
+
+static tree_knode_t packed_node(const tree_cnode_t *c, size_t pos, size_t left,
+                                uint16_t nan_slot)
+{
+    if (c->left == 0) /* reads NaN, so the step is +1 - 1: a self-loop */
+        return (tree_knode_t){c->value, nan_slot, 1};
+    return (tree_knode_t){
+        c->value,
+        (uint16_t)(2 * (c->word & TREE_FEATURE_MASK) +
+                   !(c->word & TREE_DEFAULT_LEFT)),
+        (int16_t)(left + 1 - pos)};
+}
+
+/* Place tn[src] at k[pos] and its subtree after *next: each node's children
+ * pair is allocated when the node is placed, then the left child's subtree
+ * is laid out before the right child's (pre-order of sibling pairs), so a
+ * step to the left child usually stays in the same cache line. */
+static int packed_pairs(const tree_cnode_t *tn, uint32_t src, tree_knode_t *k,
+                        size_t pos, size_t *next, uint16_t nan_slot)
+{
+    size_t c = *next;
+    if (tn[src].left == 0) {
+        k[pos] = packed_node(&tn[src], pos, 0, nan_slot);
+        return 0;
+    }
+    if (c + 1 - pos > INT16_MAX)
+        return -1;
+    *next += 2;
+    k[pos] = packed_node(&tn[src], pos, c, nan_slot);
+    if (packed_pairs(tn, tn[src].left, k, c, next, nan_slot) ||
+        packed_pairs(tn, tn[src].left + 1, k, c + 1, next, nan_slot))
+        return -1;
+    return 0;
+}
+
+static int packed_depth(const tree_cnode_t *tn, uint32_t i)
+{
+    if (tn[i].left == 0)
+        return 0;
+    int l = packed_depth(tn, tn[i].left), r = packed_depth(tn, tn[i].left + 1);
+    return 1 + (l > r ? l : r);
+}
+
+static void packed_free(tree_model_t *m)
+{
+    free(m->knodes);
+    free(m->kroot);
+    free(m->kdepth);
+    m->knodes = NULL;
+    m->kroot = NULL;
+    m->kdepth = NULL;
+}
+
+int tree__build_packed(tree_model_t *m, int enable, tree_order_t order,
+                       ferr_t *e)
+{
+    packed_free(m);
+    if (!enable || m->num_trees == 0 || 2 * m->num_features + 1 > UINT16_MAX ||
+        m->num_cnodes > UINT32_MAX)
+        return 0;
+    m->knodes = malloc(m->num_cnodes * sizeof(*m->knodes));
+    m->kroot = malloc((m->num_trees + 1) * sizeof(*m->kroot));
+    m->kdepth = malloc(m->num_trees);
+    if (!m->knodes || !m->kroot || !m->kdepth) {
+        packed_free(m);
+        return ferr_set(e, FERR_NOMEM, "model: %zu nodes for the packed layout",
+                        m->num_cnodes);
+    }
+    const uint16_t nan_slot = (uint16_t)(2 * m->num_features);
+    for (size_t t = 0; t < m->num_trees; t++) {
+        const tree_cnode_t *tn = m->cnodes + m->ctree_off[t];
+        size_t n = m->ctree_off[t + 1] - m->ctree_off[t];
+        tree_knode_t *k = m->knodes + m->ctree_off[t];
+        int ok = 1;
+        m->kroot[t] = (uint32_t)m->ctree_off[t];
+        m->kdepth[t] = (uint8_t)packed_depth(tn, 0); /* <= TREE_MAX_DEPTH */
+        if (order == TREE_ORDER_PAIRS) {
+            size_t next = 1;
+            ok = packed_pairs(tn, 0, k, 0, &next, nan_slot) == 0;
+        } else {
+            for (size_t i = 0; i < n && ok; i++) {
+                ok = tn[i].left == 0 || tn[i].left + 1 - i <= INT16_MAX;
+                k[i] = packed_node(&tn[i], i, tn[i].left, nan_slot);
+            }
+        }
+        if (!ok) {
+            packed_free(m);
+            return 0; /* a tree too wide for 16-bit offsets */
+        }
+    }
+    m->kroot[m->num_trees] = (uint32_t)m->num_cnodes;
+    return 0;
+}
+
+/* The row as the packed layout reads it: xx[2f] is x[f] (NaN when missing,
+ * which the step sends left), xx[2f+1] is x[f] with a missing value replaced
+ * by +inf (sent right); a default-left split reads the first, any other
+ * split the second, a leaf the NaN at xx[2nf]. */
+static inline void widen_row_packed(const float *x, size_t nf, float *xx)
+{
+    for (size_t f = 0; f < nf; f++) {
+        xx[2 * f] = x[f];
+        xx[2 * f + 1] = x[f] != x[f] ? INFINITY : x[f];
+    }
+    xx[2 * nf] = NAN;
+}
+
+/* One level: to the right child (i + r) unless the value is below the
+ * threshold or NaN, then to the left one (i + r - 1).  XGBoost's test is
+ * !(x < thr) goes right, the same for every non-NaN x, and widen_row_packed
+ * has turned NaN into the split's default direction.  !(a >= b) compiles to
+ * a compare and a subtract-with-borrow: no branch, no setcc. */
+#define KSTEP(kn, i, xx)                                                     \
+    do {                                                                     \
+        const tree_knode_t *n_ = (kn) + (i);                                 \
+        (i) += (size_t)(ptrdiff_t)n_->r - (size_t)!((xx)[n_->x] >= n_->v);   \
+    } while (0)
+
+/* Trees walked in lock step for one row: their load chains are independent
+ * and the out-of-order core overlaps them.  Best-of-7 medians, one run, us
+ * per row (100 trees depth 6 / 500 trees depth 8): 8 lanes 0.52 / 4.00,
+ * 10 lanes 0.46 / 3.47, 12 lanes 0.45 / 3.22, 16 lanes 0.46 / 3.11 (the
+ * compiler spills some of the 16 indexes, but the extra overlap wins).
+ * Tried and dropped: an AVX-512 walk (16 trees a vector, two vectors in
+ * flight, three gathers a level) took 0.79 / 4.01 us against 0.46 / 3.11:
+ * gathers are slower than scalar loads on this CPU (Zen 5, a VM).  Nor did
+ * a leaner one win (8-byte nodes by two qword gathers, the row value by
+ * vpermt2ps from registers, 2/4/8 vectors in flight): 0.78 / 3.76 us. */
+#define TREE_KLANES 16
+
+static float margin_packed(const tree_model_t *m, const float *xx)
+{
+    const tree_knode_t *kn = m->knodes;
+    const uint32_t *root = m->kroot;
+    const uint8_t *kd = m->kdepth;
+    const size_t nt = m->num_trees;
+    float acc = m->base_margin;
+
+    for (size_t t = 0; t < nt; t += TREE_KLANES) {
+        /* the last group is padded with repeats of its last tree, walked
+         * and ignored: 4 trees walked one by one after 96 in groups cost
+         * 20% of a 100-tree row */
+        const size_t n = nt - t < TREE_KLANES ? nt - t : TREE_KLANES;
+        size_t i[TREE_KLANES];
+        int depth = 0;
+#pragma GCC unroll 16
+        for (size_t k = 0; k < TREE_KLANES; k++) {
+            size_t tk = t + (k < n ? k : n - 1);
+            i[k] = root[tk];
+            depth = kd[tk] > depth ? kd[tk] : depth;
+        }
+        for (int d = 0; d < depth; d++) {
+#pragma GCC unroll 16
+            for (size_t k = 0; k < TREE_KLANES; k++)
+                KSTEP(kn, i[k], xx);
+        }
+        if (n == TREE_KLANES) {
+#pragma GCC unroll 16
+            for (size_t k = 0; k < TREE_KLANES; k++)
+                acc += kn[i[k]].v; /* tree order, like XGBoost */
+        } else {
+            for (size_t k = 0; k < n; k++)
+                acc += kn[i[k]].v;
+        }
+    }
+    return acc;
+}
+
+/* Rows [0, n) of a block, widened (row r at xx + r * (2nf + 1)):
+ * TREE_LANES rows walk each tree in lock step. */
+static void block_packed(const tree_model_t *m, const float *xx, size_t n,
+                         size_t nf, float *acc)
+{
+    const tree_knode_t *kn = m->knodes;
+    const size_t w = 2 * nf + 1;
+    for (size_t r = 0; r < n; r++)
+        acc[r] = m->base_margin;
+    for (size_t t = 0; t < m->num_trees; t++) {
+        const size_t root = m->kroot[t];
+        const int depth = m->kdepth[t];
+        size_t r = 0;
+        for (; r + TREE_LANES <= n; r += TREE_LANES) {
+            const float *x = xx + r * w;
+            size_t i[TREE_LANES];
+#pragma GCC unroll 16
+            for (int k = 0; k < TREE_LANES; k++)
+                i[k] = root;
+            for (int d = 0; d < depth; d++) {
+#pragma GCC unroll 16
+                for (int k = 0; k < TREE_LANES; k++)
+                    KSTEP(kn, i[k], x + k * w);
+            }
+#pragma GCC unroll 16
+            for (int k = 0; k < TREE_LANES; k++)
+                acc[r + k] += kn[i[k]].v;
+        }
+        for (; r < n; r++) {
+            size_t i = root;
+            for (int d = 0; d < depth; d++)
+                KSTEP(kn, i, xx + r * w);
+            acc[r] += kn[i].v;
+        }
+    }
+}
+
 /* The row as the perfect layout reads it: xx[2f] is x[f] with a missing
  * value replaced by -inf, which every finite threshold sends left, and
  * xx[2f+1] is x[f] as is, NaN, which !(v < thr) sends right.  A node of a
@@ -136,50 +343,6 @@ static inline void widen_row(const float *x, size_t nf, float *xx)
         (i) = 2 * (i) + 1 + (uint32_t)!((xx)[n_.word] < n_.thr);             \
     } while (0)
 
-static float margin_perfect(const tree_model_t *m, const float *xx)
-{
-    const int depth = m->pdepth;
-    const size_t nl = (size_t)1 << depth, ni = nl - 1, nt = m->num_trees;
-    const tree_pnode_t *pn = m->pnodes;
-    const float *pl = m->pleaves;
-    float acc = m->base_margin;
-    size_t t = 0;
-
-    for (; t + TREE_LANES <= nt; t += TREE_LANES) {
-        const tree_pnode_t *b = pn + t * ni;
-        uint32_t i0 = 0, i1 = 0, i2 = 0, i3 = 0, i4 = 0, i5 = 0, i6 = 0, i7 = 0;
-        /* eight named walks: the compiler keeps them in registers */
-        for (int d = 0; d < depth; d++) {
-            STEP(b, i0, xx);
-            STEP(b + ni, i1, xx);
-            STEP(b + 2 * ni, i2, xx);
-            STEP(b + 3 * ni, i3, xx);
-            STEP(b + 4 * ni, i4, xx);
-            STEP(b + 5 * ni, i5, xx);
-            STEP(b + 6 * ni, i6, xx);
-            STEP(b + 7 * ni, i7, xx);
-        }
-        const float *l = pl + t * nl;
-        /* tree order, like XGBoost */
-        acc += l[i0 - ni];
-        acc += l[nl + i1 - ni];
-        acc += l[2 * nl + i2 - ni];
-        acc += l[3 * nl + i3 - ni];
-        acc += l[4 * nl + i4 - ni];
-        acc += l[5 * nl + i5 - ni];
-        acc += l[6 * nl + i6 - ni];
-        acc += l[7 * nl + i7 - ni];
-    }
-    for (; t < nt; t++) {
-        const tree_pnode_t *b = pn + t * ni;
-        uint32_t i = 0;
-        for (int d = 0; d < depth; d++)
-            STEP(b, i, xx);
-        acc += pl[t * nl + i - ni];
-    }
-    return acc;
-}
-
 /* Rows [0, n) of a block, already widened (row r at xx + r * 2nf):
  * TREE_LANES rows walk each tree in lock step. */
 static void block_perfect(const tree_model_t *m, const float *xx, size_t n,
@@ -187,7 +350,7 @@ static void block_perfect(const tree_model_t *m, const float *xx, size_t n,
 {
     const int depth = m->pdepth;
     const size_t nl = (size_t)1 << depth, ni = nl - 1, nt = m->num_trees;
-    const size_t w = 2 * nf;
+    const size_t w = 2 * nf + 1;
     for (size_t r = 0; r < n; r++)
         acc[r] = m->base_margin;
     for (size_t t = 0; t < nt; t++) {
@@ -263,12 +426,15 @@ static void block_compact(const tree_model_t *m, const float *X, size_t n,
  * than widening onto the stack. */
 #define TREE_STACK_FEATURES 2048
 
+/* Single rows always take the packed layout when the model has it (it has,
+ * unless a tree is too wide for 16-bit offsets or the row too wide for the
+ * stack): see the numbers at TREE_KLANES. */
 static float margin_row(const tree_model_t *m, const float *x)
 {
-    if (m->pnodes && m->num_features <= TREE_STACK_FEATURES) {
-        float xx[2 * TREE_STACK_FEATURES];
-        widen_row(x, m->num_features, xx);
-        return margin_perfect(m, xx);
+    if (m->knodes && m->num_features <= TREE_STACK_FEATURES) {
+        float xx[2 * TREE_STACK_FEATURES + 1];
+        widen_row_packed(x, m->num_features, xx);
+        return margin_packed(m, xx);
     }
     return tree__margin_compact(m, x);
 }
@@ -296,15 +462,23 @@ static void batch_run(const batch_job_t *j)
     float acc[TREE_BLOCK_ROWS];
     float *xx = NULL;
     size_t nf = j->m->num_features;
-    if (j->m->pnodes && j->nrows > 0)
-        xx = xmalloc(TREE_BLOCK_ROWS * 2 * (nf ? nf : 1) * sizeof(float));
+    if ((j->m->knodes || j->m->pnodes) && j->nrows > 0)
+        xx = xmalloc(TREE_BLOCK_ROWS * (2 * nf + 1) * sizeof(float));
     for (size_t r0 = 0; r0 < j->nrows; r0 += TREE_BLOCK_ROWS) {
         size_t n = j->nrows - r0 < TREE_BLOCK_ROWS ? j->nrows - r0 : TREE_BLOCK_ROWS;
         const float *X = j->X + r0 * j->stride;
         if (xx) {
-            for (size_t r = 0; r < n; r++)
-                widen_row(X + r * j->stride, nf, xx + r * 2 * nf);
-            block_perfect(j->m, xx, n, nf, acc);
+            /* perfect first: built only for small models, where its
+             * simpler step wins (tree_int.h) */
+            if (j->m->pnodes) {
+                for (size_t r = 0; r < n; r++)
+                    widen_row(X + r * j->stride, nf, xx + r * (2 * nf + 1));
+                block_perfect(j->m, xx, n, nf, acc);
+            } else {
+                for (size_t r = 0; r < n; r++)
+                    widen_row_packed(X + r * j->stride, nf, xx + r * (2 * nf + 1));
+                block_packed(j->m, xx, n, nf, acc);
+            }
         } else
             block_compact(j->m, X, n, j->stride, acc);
         if (j->what == TREE_OUT_MARGIN)

@@ -3,22 +3,38 @@
  * (tree_load.c), its evaluator (tree_eval.c) and its unit tests.  Nothing
  * outside src/predict and tests/unit/predict includes this.
  *
- * Two physical layouts of the same ensemble:
+ * Three physical layouts of the same ensemble, chosen at load by size
+ * (numbers: docs/predict.md, measured on this 2-core box in one run):
  *
- *  - "perfect": every tree padded to a complete binary tree of the model's
- *    depth D (a leaf above depth D becomes a split on feature 0 whose both
- *    sides end in copies of that leaf, so the direction taken is irrelevant).
+ *  - "packed": single rows, and batches of models too big for "perfect".
+ *    The reachable nodes only, 8 bytes each (float threshold, 16-bit index
+ *    into the widened row, 16-bit offset to the right child; the left child
+ *    is the slot before it).  A leaf is a node whose step always lands on
+ *    itself, so every tree is walked a fixed number of steps (its depth)
+ *    without a data-dependent branch, and TREE_KLANES trees are walked in
+ *    lock step.  Nodes in pre-order of sibling pairs, so going left mostly
+ *    stays in the cache line.  500 trees of depth 8 trained on real-looking
+ *    data have ~204 nodes per tree, not 511: 815 KB instead of the 1.5 MB
+ *    of the perfect layout, and 3.1 us a row against 4.5 us.  Built unless
+ *    a tree is too wide for 16-bit offsets or the model has more than
+ *    32,767 features.
+ *
+ *  - "perfect": batches of small models.  Every tree padded to a complete
+ *    binary tree of the model's depth D (a leaf above depth D becomes a
+ *    split on feature 0 whose both sides end in copies of that leaf).
  *    Internal nodes are implicit-indexed (children of i are 2i+1, 2i+2), 8
- *    bytes each; the 2^D leaves follow in their own float array.  Walking a
- *    tree is then exactly D iterations with no data-dependent branch, no
- *    child pointers and a fixed trip count, so several trees (single row) or
- *    several rows (batch) can be walked in lock step and their independent
- *    load chains overlap.  Built when D <= TREE_PERFECT_MAX_DEPTH and the
- *    padded size stays under TREE_PERFECT_MAX_BYTES.
+ *    bytes each; the 2^D leaves follow in their own float array.  The step
+ *    needs no offset load, so 8 rows walking one tree in lock step beat the
+ *    packed layout while the padded trees stay in L2 (100 trees depth 6:
+ *    0.50 against 0.70 us a row); beyond that the padding costs more than it
+ *    saves (500 x depth 8: 7.4 against 6.2 us).  Built when D <=
+ *    TREE_PERFECT_MAX_DEPTH and the padded size stays under
+ *    TREE_PERFECT_MAX_BYTES.
  *
  *  - "compact": the reachable nodes of each tree in breadth-first order with
- *    the two children adjacent, 12 bytes a node.  Always built; used for
- *    deep or very sparse models and as the reference for the tests.
+ *    the two children adjacent, 12 bytes a node.  Always built: the source
+ *    of the other two, the fallback for models they cannot represent, and
+ *    the reference for the tests.
  */
 #ifndef FERRY_PREDICT_TREE_INT_H
 #define FERRY_PREDICT_TREE_INT_H
@@ -33,7 +49,8 @@
 #define TREE_MAX_FEATURES (1u << 24) /* feature index fits the packed word */
 #define TREE_MAX_TREES (1u << 20)
 #define TREE_PERFECT_MAX_DEPTH 10
-#define TREE_PERFECT_MAX_BYTES ((size_t)256 << 20)
+/* half of this machine's 1 MB L2, leaving room for the rows */
+#define TREE_PERFECT_MAX_BYTES ((size_t)512 << 10)
 
 /* Packed split word: feature index in the low 31 bits, bit 31 set when a
  * missing value goes left. */
@@ -44,6 +61,19 @@ typedef struct tree_pnode {
     float thr;
     uint32_t word;
 } tree_pnode_t;
+
+/* Packed node (8 bytes): see tree__build_packed. */
+typedef struct tree_knode {
+    float v;      /* threshold; at a leaf, the leaf value */
+    uint16_t x;   /* index into the widened row; a leaf reads its NaN slot */
+    int16_t r;    /* right child minus this node (left = right - 1); 1 at a
+                   * leaf, whose test always goes left: a self-loop */
+} tree_knode_t;
+
+typedef enum {
+    TREE_ORDER_BFS = 0,    /* level by level */
+    TREE_ORDER_PAIRS = 1   /* pre-order of sibling pairs */
+} tree_order_t;
 
 typedef struct tree_cnode {
     float value;    /* threshold, or the leaf value when left == 0 */
@@ -84,11 +114,23 @@ struct tree_model {
     tree_pnode_t *pnodes;
     float *pleaves;
     int pdepth;
+
+    /* packed layout (NULL when not built): tree t's nodes start at
+     * knodes[kroot[t]] and its walk takes kdepth[t] steps. */
+    tree_knode_t *knodes;
+    uint32_t *kroot;
+    uint8_t *kdepth;
 };
 
 /* Build (or drop, with enable = 0) the perfect layout; used by the loader and
  * by tests that pin one layout.  Returns 0 or FERR_NOMEM / FERR_LIMIT. */
 int tree__build_perfect(tree_model_t *m, int enable, ferr_t *e);
+
+/* Build (or drop, with enable = 0) the packed layout in the given node
+ * order.  A model it cannot represent (more than 32,767 features, a tree
+ * too wide for 16-bit offsets) is left without it, which is not an error. */
+int tree__build_packed(tree_model_t *m, int enable, tree_order_t order,
+                       ferr_t *e);
 
 /* Margin of one row through the compact layout only (test reference). */
 float tree__margin_compact(const tree_model_t *m, const float *x);

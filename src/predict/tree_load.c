@@ -532,7 +532,8 @@ int tree_model_load_json(const char *json, size_t n, tree_model_t **out,
     json_decref(root);
     root = NULL;
 
-    if ((rc = tree__build_perfect(m, 1, e)))
+    if ((rc = tree__build_perfect(m, 1, e)) ||
+        (rc = tree__build_packed(m, 1, TREE_ORDER_PAIRS, e)))
         goto fail;
     *out = m;
     return 0;
@@ -592,6 +593,9 @@ void tree_model_unref(tree_model_t *m)
     free(m->ctree_off);
     free(m->pnodes);
     free(m->pleaves);
+    free(m->knodes);
+    free(m->kroot);
+    free(m->kdepth);
     free(m);
 }
 

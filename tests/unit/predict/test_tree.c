@@ -55,13 +55,46 @@ static tree_model_t *load_ok(const char *json)
     return m;
 }
 
-static float expect_margin(float a, float b)
+static float expect_margin(float a, float b, float thr0)
 {
     float base = -logf(1.0f / 0.25f - 1.0f);
-    float t0 = isnan(a) || a < 0.5f ? -0.25f : 0.75f;
+    float t0 = isnan(a) || a < thr0 ? -0.25f : 0.75f;
     float t1 = (!isnan(b) && b < -1.0f) ? ((isnan(a) || a < 2.0f) ? 0.125f : 0.5f)
                                         : -0.375f;
     return base + t0 + t1;
+}
+
+static char *mutate(const char *from, const char *to);
+
+/* TINY (with tree 0's threshold thr0) against expect_margin on every pair
+ * of awkward values, through each layout: as loaded, packed in both node
+ * orders, compact only. */
+static void check_tiny_layouts(tree_model_t *m, float thr0)
+{
+    const float vals[] = {NAN, -5.0f, -1.0f, 0.4999f, 0.5f, 1.0f, 2.0f, 3.0f,
+                          INFINITY, -INFINITY};
+    size_t nv = sizeof(vals) / sizeof(vals[0]);
+    for (int layout = 0; layout < 3; layout++) {
+        if (layout == 1)
+            assert_int_equal(tree__build_packed(m, 1, TREE_ORDER_BFS, NULL), 0);
+        if (layout == 2) {
+            assert_int_equal(tree__build_packed(m, 0, TREE_ORDER_BFS, NULL), 0);
+            assert_int_equal(tree__build_perfect(m, 0, NULL), 0);
+        }
+        for (size_t i = 0; i < nv; i++)
+            for (size_t j = 0; j < nv; j++) {
+                float x[2] = {vals[i], vals[j]};
+                float mg = expect_margin(x[0], x[1], thr0);
+                float p = 1.0f / (1.0f + expf(-mg));
+                double out[2];
+                assert_true(tree_predict_margin(m, x) == (double)mg);
+                assert_true(tree_predict_row(m, x) == (double)p);
+                assert_true(tree__margin_compact(m, x) == mg);
+                assert_int_equal(tree_predict_batch_ex(m, x, 1, 2,
+                                 TREE_OUT_MARGIN, out, 1, NULL), 0);
+                assert_true(out[0] == (double)mg);
+            }
+    }
 }
 
 static void test_tiny_model(void **state)
@@ -79,19 +112,23 @@ static void test_tiny_model(void **state)
     assert_int_equal(tree_model_feature_index(m, "zz"), -1);
     assert_true(tree_model_base_score(m) == 0.25);
 
-    const float vals[] = {NAN, -5.0f, -1.0f, 0.4999f, 0.5f, 1.0f, 2.0f, 3.0f,
-                          INFINITY, -INFINITY};
-    size_t nv = sizeof(vals) / sizeof(vals[0]);
-    for (size_t i = 0; i < nv; i++)
-        for (size_t j = 0; j < nv; j++) {
-            float x[2] = {vals[i], vals[j]};
-            float mg = expect_margin(x[0], x[1]);
-            float p = 1.0f / (1.0f + expf(-mg));
-            assert_true(tree_predict_margin(m, x) == (double)mg);
-            assert_true(tree_predict_row(m, x) == (double)p);
-            assert_true(tree__margin_compact(m, x) == mg);
-        }
+    check_tiny_layouts(m, 0.5f);
     tree_model_unref(m);
+}
+
+/* A threshold below every float (1e39 is -inf as a float): XGBoost sends
+ * every value right and a missing one by its default (left).  The perfect
+ * layout cannot express it and is not built; the packed one must be. */
+static void test_infinite_threshold(void **state)
+{
+    (void)state;
+    char *json = mutate("\"split_conditions\":[0.5,", "\"split_conditions\":[-1e39,");
+    tree_model_t *m = load_ok(json);
+    assert_null(m->pnodes);
+    assert_non_null(m->knodes);
+    check_tiny_layouts(m, -INFINITY);
+    tree_model_unref(m);
+    free(json);
 }
 
 /* Replace the first occurrence of `from` in TINY by `to`. */
@@ -177,7 +214,7 @@ static void *predict_thread(void *arg)
     tree_model_t *m = arg;
     float x[2] = {0.1f, -2.0f};
     for (int i = 0; i < 10000; i++)
-        if (tree_predict_margin(m, x) != (double)expect_margin(x[0], x[1]))
+        if (tree_predict_margin(m, x) != (double)expect_margin(x[0], x[1], 0.5f))
             abort();
     tree_model_unref(m);
     return NULL;
@@ -283,10 +320,19 @@ static void diff_objective(const char *objective, const char *depth, int rounds)
     xgb_predict(b, D, NTEST, NF, 0, xv);
     xgb_predict(b, D, NTEST, NF, 1, xm);
     size_t bad = 0;
-    for (int layout = 0; layout < 2; layout++) {
-        /* layout 0: as loaded (perfect when eligible); 1: compact only */
+    /* every model here fits the packed layout; it must have been built */
+    assert_non_null(m->knodes);
+    for (int layout = 0; layout < 4; layout++) {
+        /* 0: as loaded (packed rows, perfect batches when small enough);
+         * 1: packed batches too; 2: packed in breadth-first order;
+         * 3: compact only */
         if (layout == 1)
             assert_int_equal(tree__build_perfect(m, 0, NULL), 0);
+        if (layout == 2)
+            assert_int_equal(tree__build_packed(m, 1, TREE_ORDER_BFS, NULL), 0);
+        if (layout == 3)
+            assert_int_equal(tree__build_packed(m, 0, TREE_ORDER_BFS, NULL), 0);
+        assert_true(layout == 3 ? m->knodes == NULL : m->knodes != NULL);
         for (size_t i = 0; i < NTEST; i++) {
             double v = tree_predict_row(m, T + i * stride);
             double mg = tree_predict_margin(m, T + i * stride);
@@ -337,10 +383,95 @@ static void test_vs_xgboost_deep(void **state)
     diff_objective("reg:logistic", "12", 10); /* above the perfect layout */
 }
 
+/* Append to a growing string (the test's JSON builder). */
+static void jcat(char **s, size_t *len, size_t *cap, const char *fmt, ...)
+{
+    va_list ap;
+    for (;;) {
+        va_start(ap, fmt);
+        int n = vsnprintf(*s + *len, *cap - *len, fmt, ap);
+        va_end(ap);
+        if ((size_t)n < *cap - *len) {
+            *len += (size_t)n;
+            return;
+        }
+        *cap *= 2;
+        *s = realloc(*s, *cap);
+    }
+}
+
+/* One complete tree of the given depth on feature 0 (XGBoost numbering,
+ * children 2n+1 and 2n+2): leaf k covers [k, k+1) and holds k, a missing
+ * value goes left, base_score 0, so the margin of x is floor(x) on
+ * [0, 2^depth) and 0 for NaN. */
+static char *complete_tree_json(int depth)
+{
+    size_t n = ((size_t)2 << depth) - 1, ni = n / 2, len = 0, cap = 1 << 16;
+    char *s = malloc(cap);
+    static const char *const keys[] = {"left_children", "right_children",
+                                       "split_indices", "split_conditions",
+                                       "default_left"};
+    jcat(&s, &len, &cap, "{\"learner\":{\"gradient_booster\":{\"name\":\"gbtree\","
+         "\"model\":{\"tree_info\":[0],\"trees\":[{\"tree_param\":"
+         "{\"num_nodes\":\"%zu\"}", n);
+    for (int k = 0; k < 5; k++) {
+        jcat(&s, &len, &cap, ",\"%s\":[", keys[k]);
+        for (size_t i = 0; i < n; i++) {
+            const char *sep = i + 1 < n ? "," : "]";
+            int leaf = i >= ni;
+            /* node i at level d spans [lo, lo + w); split at its middle */
+            size_t d = 0, pos = i + 1;
+            while (pos >> (d + 1))
+                d++;
+            size_t w = (size_t)1 << (depth - d), lo = (pos - ((size_t)1 << d)) * w;
+            if (k == 0)
+                jcat(&s, &len, &cap, "%lld%s", leaf ? -1LL : (long long)(2 * i + 1), sep);
+            else if (k == 1)
+                jcat(&s, &len, &cap, "%lld%s", leaf ? -1LL : (long long)(2 * i + 2), sep);
+            else if (k == 2 || k == 4)
+                jcat(&s, &len, &cap, "%d%s", k == 4 && !leaf, sep);
+            else
+                jcat(&s, &len, &cap, "%zu%s", leaf ? lo : lo + w / 2, sep);
+        }
+    }
+    jcat(&s, &len, &cap, "}]}},\"learner_model_param\":{\"base_score\":\"0\","
+         "\"num_feature\":\"1\"},\"objective\":{\"name\":\"reg:squarederror\"}}}");
+    return s;
+}
+
+/* The packed layout's 16-bit child offsets: a depth-14 tree fits, a
+ * depth-16 one (131,071 nodes) does not and the compact layout serves;
+ * both predict floor(x). */
+static void test_wide_trees(void **state)
+{
+    (void)state;
+    const int depths[] = {14, 16};
+    for (int k = 0; k < 2; k++) {
+        char *json = complete_tree_json(depths[k]);
+        tree_model_t *m = load_ok(json);
+        free(json);
+        assert_true(depths[k] == 14 ? m->knodes != NULL : m->knodes == NULL);
+        assert_int_equal(tree_model_max_depth(m), depths[k]);
+        float top = (float)(1u << depths[k]);
+        const float xs[] = {0.0f, 0.5f, 1.0f, 77.25f, top / 2 - 0.5f, top / 2,
+                            top - 1.0f, top + 5.0f, -3.0f, NAN};
+        for (size_t i = 0; i < sizeof(xs) / sizeof(xs[0]); i++) {
+            float x = xs[i];
+            float want = isnan(x) || x < 0 ? 0.0f : x >= top ? top - 1 : floorf(x);
+            if (tree_predict_margin(m, &x) != (double)want)
+                fail_msg("depth %d, x=%g: %g, want %g", depths[k], x,
+                         tree_predict_margin(m, &x), want);
+        }
+        tree_model_unref(m);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tiny_model),
+        cmocka_unit_test(test_infinite_threshold),
+        cmocka_unit_test(test_wide_trees),
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_refcount_threads),
         cmocka_unit_test(test_vs_xgboost_logistic),
