@@ -202,6 +202,22 @@ int offline_write_csv_fp(const table_t *t, FILE *fp, const char *name,
     return FERR_OK;
 }
 
+/* Flush and fsync the temporary now, so the caller's afile_commit is only
+ * a rename: the expensive part of publishing runs on the writer's thread. */
+static int af_sync(afile_t *af, ferr_t *e)
+{
+    if (fflush(af->fp) != 0 || ferror(af->fp) || fsync(fileno(af->fp)) != 0)
+        return ferr_set(e, FERR_IO, "%s: write failed: %s", af->path,
+                        strerror(errno));
+    return FERR_OK;
+}
+
+int offline_write_csv_af(const table_t *t, afile_t *af, ferr_t *e)
+{
+    int rc = offline_write_csv_fp(t, af->fp, af->path, e);
+    return rc ? rc : af_sync(af, e);
+}
+
 int offline_write_csv(const table_t *t, const char *path, ferr_t *e)
 {
     afile_t af;
@@ -211,7 +227,7 @@ int offline_write_csv(const table_t *t, const char *path, ferr_t *e)
         return rc;
     if ((rc = afile_open(&af, path, e)) != FERR_OK)
         return rc;
-    rc = offline_write_csv_fp(t, af.fp, path, e);
+    rc = offline_write_csv_af(t, &af, e);
     if (rc) {
         afile_abort(&af);
         return rc;
@@ -382,9 +398,9 @@ static void fcol_write_column(fw_t *w, const column_t *c, fent_t *f)
     }
 }
 
-int fcol_write(const table_t *t, const char *path, ferr_t *e)
+int fcol_write_af(const table_t *t, afile_t *af, ferr_t *e)
 {
-    afile_t af;
+    const char *path = af->path;
     fw_t w = {0};
     fent_t *ents;
     uint8_t hdr[FCOL_HDR] = {0};
@@ -397,10 +413,8 @@ int fcol_write(const table_t *t, const char *path, ferr_t *e)
     if (t->ncols > FCOL_MAX_COLS)
         return ferr_set(e, FERR_LIMIT, "%s: %zu columns (at most %u)", path,
                         t->ncols, FCOL_MAX_COLS);
-    if ((rc = afile_open(&af, path, e)) != FERR_OK)
-        return rc;
-    setvbuf(af.fp, NULL, _IOFBF, 1u << 20);
-    w.fp = af.fp;
+    setvbuf(af->fp, NULL, _IOFBF, 1u << 20);
+    w.fp = af->fp;
     fw_bytes(&w, hdr, FCOL_HDR); /* rewritten once the directory is known */
     ents = xcalloc(t->ncols ? t->ncols : 1, sizeof(*ents));
     for (size_t j = 0; j < t->ncols && !w.err; j++)
@@ -439,14 +453,28 @@ int fcol_write(const table_t *t, const char *path, ferr_t *e)
     put32(hdr + 60, store_crc32c(0, hdr, 60));
     buf_free(&dir);
     free(ents);
-    if (!w.err && (fflush(af.fp) != 0 || fseek(af.fp, 0, SEEK_SET) != 0 ||
-                   fwrite(hdr, 1, FCOL_HDR, af.fp) != FCOL_HDR))
+    if (!w.err && (fflush(af->fp) != 0 || fseek(af->fp, 0, SEEK_SET) != 0 ||
+                   fwrite(hdr, 1, FCOL_HDR, af->fp) != FCOL_HDR))
         w.err = true;
-    if (w.err) {
-        int err = errno;
-        afile_abort(&af);
+    if (w.err)
         return ferr_set(e, FERR_IO, "%s: write failed: %s", path,
-                        strerror(err));
+                        strerror(errno));
+    return af_sync(af, e);
+}
+
+int fcol_write(const table_t *t, const char *path, ferr_t *e)
+{
+    afile_t af;
+    int rc = check_table(t, path, e);
+
+    if (rc)
+        return rc;
+    if ((rc = afile_open(&af, path, e)) != FERR_OK)
+        return rc;
+    rc = fcol_write_af(t, &af, e);
+    if (rc) {
+        afile_abort(&af);
+        return rc;
     }
     return afile_commit(&af, e);
 }
