@@ -17,20 +17,43 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Two digits per division: the CSV writer formats millions of ids. */
+static const char digit_pairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233"
+    "34353637383940414243444546474849505152535455565758596061626364656667"
+    "6869707172737475767778798081828384858687888990919293949596979899";
+
 size_t store_fmt_i64(int64_t v, char *out)
 {
     char tmp[24];
-    size_t n = 0, len = 0;
+    char *p = tmp + sizeof(tmp);
+    size_t len = 0, n;
     /* Negate in unsigned space: -INT64_MIN overflows int64_t. */
     uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    do {
-        tmp[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
+
+    if (u < 10) { /* counts, flags, labels */
+        if (v < 0)
+            out[len++] = '-';
+        out[len++] = (char)('0' + u);
+        out[len] = '\0';
+        return len;
+    }
+    while (u >= 100) {
+        p -= 2;
+        memcpy(p, digit_pairs + 2 * (u % 100), 2);
+        u /= 100;
+    }
+    if (u >= 10) {
+        p -= 2;
+        memcpy(p, digit_pairs + 2 * u, 2);
+    } else {
+        *--p = (char)('0' + u);
+    }
     if (v < 0)
         out[len++] = '-';
-    while (n)
-        out[len++] = tmp[--n];
+    n = (size_t)(tmp + sizeof(tmp) - p);
+    memcpy(out + len, p, n);
+    len += n;
     out[len] = '\0';
     return len;
 }

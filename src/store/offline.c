@@ -22,6 +22,8 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,16 +41,25 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 /* ------------------------------------------------------------------ CSV */
 
 #define CSV_BUF (1u << 20)
+#define CSV_BLOCK_ROWS 16384   /* rows formatted per task (about 1 MB) */
+#define CSV_MAX_THREADS 8
 
+/* A cell writer: into a fixed buffer flushed to fp, or (fp == NULL) into a
+ * buffer that grows, holding one block of rows for a formatting thread. */
 typedef struct csvw {
     FILE *fp;
     char *buf;
-    size_t n;
+    size_t n, cap;
     bool err;
 } csvw_t;
 
 static void w_flush(csvw_t *w)
 {
+    if (w->fp == NULL) {
+        w->cap *= 2;
+        w->buf = xrealloc(w->buf, w->cap);
+        return;
+    }
     if (w->n && fwrite(w->buf, 1, w->n, w->fp) != w->n)
         w->err = true;
     w->n = 0;
@@ -57,7 +68,7 @@ static void w_flush(csvw_t *w)
 /* Pointer to at least k free bytes (k <= CSV_BUF). */
 static inline char *w_room(csvw_t *w, size_t k)
 {
-    if (CSV_BUF - w->n < k)
+    if (w->cap - w->n < k)
         w_flush(w);
     return w->buf + w->n;
 }
@@ -66,9 +77,9 @@ static void w_bytes(csvw_t *w, const char *p, size_t n)
 {
     while (n) {
         size_t k;
-        if (w->n == CSV_BUF)
+        if (w->n == w->cap)
             w_flush(w);
-        k = CSV_BUF - w->n;
+        k = w->cap - w->n;
         if (k > n)
             k = n;
         memcpy(w->buf + w->n, p, k);
@@ -164,6 +175,129 @@ static int check_table(const table_t *t, const char *path, ferr_t *e)
     return FERR_OK;
 }
 
+static void format_rows(csvw_t *w, const table_t *t, const cell_fn *fns,
+                        size_t r0, size_t r1)
+{
+    for (size_t i = r0; i < r1 && !w->err; i++) {
+        for (size_t j = 0; j < t->ncols; j++) {
+            const column_t *c = t->cols[j];
+            if (j)
+                w_char(w, ',');
+            if (!col_is_null(c, i))
+                fns[j](w, c, i);
+        }
+        w_char(w, '\n');
+    }
+}
+
+/* Parallel formatting: threads take blocks of CSV_BLOCK_ROWS rows in
+ * order from a counter and format each into its own buffer; the calling
+ * thread formats too and writes finished blocks in row order as soon as
+ * the next one is ready, so the output is byte-identical to a serial
+ * write whatever the scheduling. */
+typedef struct csvpar {
+    const table_t *t;
+    const cell_fn *fns;
+    size_t nblocks;
+    atomic_size_t next;
+    char **buf;
+    size_t *len;
+    bool *done;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+} csvpar_t;
+
+/* Format the next unclaimed block; false when none is left. */
+static bool par_format_one(csvpar_t *cp)
+{
+    size_t b = atomic_fetch_add(&cp->next, 1);
+    size_t r0, r1;
+    csvw_t w = {0};
+
+    if (b >= cp->nblocks)
+        return false;
+    r0 = b * CSV_BLOCK_ROWS;
+    r1 = r0 + CSV_BLOCK_ROWS < cp->t->nrows ? r0 + CSV_BLOCK_ROWS
+                                            : cp->t->nrows;
+    w.cap = CSV_BUF;
+    w.buf = xmalloc(w.cap);
+    format_rows(&w, cp->t, cp->fns, r0, r1);
+    pthread_mutex_lock(&cp->mu);
+    cp->buf[b] = w.buf;
+    cp->len[b] = w.n;
+    cp->done[b] = true;
+    pthread_cond_broadcast(&cp->cv);
+    pthread_mutex_unlock(&cp->mu);
+    return true;
+}
+
+static void *par_worker(void *arg)
+{
+    while (par_format_one(arg))
+        ;
+    return NULL;
+}
+
+static int threads_for(size_t nblocks)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    if (n < 1)
+        n = 1;
+    if (n > CSV_MAX_THREADS)
+        n = CSV_MAX_THREADS;
+    if ((size_t)n > nblocks)
+        n = (long)nblocks;
+    return (int)n;
+}
+
+static void write_parallel(csvw_t *out, const table_t *t, const cell_fn *fns)
+{
+    csvpar_t cp = {.t = t, .fns = fns};
+    pthread_t th[CSV_MAX_THREADS];
+    int nth, started = 0;
+    size_t w = 0;
+
+    cp.nblocks = (t->nrows + CSV_BLOCK_ROWS - 1) / CSV_BLOCK_ROWS;
+    nth = threads_for(cp.nblocks);
+    cp.buf = xcalloc(cp.nblocks, sizeof(*cp.buf));
+    cp.len = xcalloc(cp.nblocks, sizeof(*cp.len));
+    cp.done = xcalloc(cp.nblocks, sizeof(*cp.done));
+    atomic_init(&cp.next, 0);
+    pthread_mutex_init(&cp.mu, NULL);
+    pthread_cond_init(&cp.cv, NULL);
+    w_flush(out); /* the header */
+    for (int k = 1; k < nth; k++)
+        if (pthread_create(&th[started], NULL, par_worker, &cp) == 0)
+            started++;
+    while (w < cp.nblocks) {
+        bool ready;
+        pthread_mutex_lock(&cp.mu);
+        ready = cp.done[w];
+        pthread_mutex_unlock(&cp.mu);
+        if (ready) {
+            if (!out->err && cp.len[w] &&
+                fwrite(cp.buf[w], 1, cp.len[w], out->fp) != cp.len[w])
+                out->err = true;
+            free(cp.buf[w]);
+            cp.buf[w] = NULL;
+            w++;
+        } else if (!par_format_one(&cp)) {
+            /* All blocks are claimed: wait for the one to write next. */
+            pthread_mutex_lock(&cp.mu);
+            while (!cp.done[w])
+                pthread_cond_wait(&cp.cv, &cp.mu);
+            pthread_mutex_unlock(&cp.mu);
+        }
+    }
+    for (int k = 0; k < started; k++)
+        pthread_join(th[k], NULL);
+    pthread_mutex_destroy(&cp.mu);
+    pthread_cond_destroy(&cp.cv);
+    free(cp.buf);
+    free(cp.len);
+    free(cp.done);
+}
+
 int offline_write_csv_fp(const table_t *t, FILE *fp, const char *name,
                          ferr_t *e)
 {
@@ -174,6 +308,7 @@ int offline_write_csv_fp(const table_t *t, FILE *fp, const char *name,
     if (rc)
         return rc;
     w.fp = fp;
+    w.cap = CSV_BUF;
     w.buf = xmalloc(CSV_BUF);
     fns = xmalloc((t->ncols + 1) * sizeof(*fns));
     for (size_t j = 0; j < t->ncols; j++) {
@@ -183,16 +318,10 @@ int offline_write_csv_fp(const table_t *t, FILE *fp, const char *name,
         w_text(&w, t->cols[j]->name, strlen(t->cols[j]->name), true);
     }
     w_char(&w, '\n');
-    for (size_t i = 0; i < t->nrows && !w.err; i++) {
-        for (size_t j = 0; j < t->ncols; j++) {
-            const column_t *c = t->cols[j];
-            if (j)
-                w_char(&w, ',');
-            if (!col_is_null(c, i))
-                fns[j](&w, c, i);
-        }
-        w_char(&w, '\n');
-    }
+    if (t->nrows > CSV_BLOCK_ROWS)
+        write_parallel(&w, t, fns);
+    else
+        format_rows(&w, t, fns, 0, t->nrows);
     w_flush(&w);
     free(fns);
     free(w.buf);

@@ -32,7 +32,6 @@ int offline_write_csv(const table_t *t, const char *path, ferr_t *e);
 int offline_write_csv_fp(const table_t *t, FILE *fp, const char *name,
                          ferr_t *e);
 
-/* Current .fcol format version; readers refuse newer versions. */
 /* Two-phase writers for a build that publishes several outputs together:
  * write t into the temporary of af (afile_open'ed by the caller), flush
  * and fsync it, and leave the rename to the caller's afile_commit (or
@@ -41,6 +40,7 @@ int offline_write_csv_fp(const table_t *t, FILE *fp, const char *name,
 int offline_write_csv_af(const table_t *t, afile_t *af, ferr_t *e);
 int fcol_write_af(const table_t *t, afile_t *af, ferr_t *e);
 
+/* Current .fcol format version; readers refuse newer versions. */
 #define FCOL_VERSION 1
 
 int fcol_write(const table_t *t, const char *path, ferr_t *e);
