@@ -160,6 +160,62 @@ static const cell_fn cell_by_type[FT_COUNT_] = {
     [FT_DATETIME] = cell_datetime,
 };
 
+/* Cells of bounded width (every type but text), formatted straight into
+ * room reserved once per row: no bounds check and no call per byte.  A
+ * date column remembers its last value, because feature tables come in
+ * time order and consecutive rows mostly share the day. */
+typedef struct memo {
+    int64_t key;
+    size_t len; /* 0: nothing remembered */
+    char txt[STORE_FMT_MAX];
+} memo_t;
+
+typedef size_t (*fixed_fn)(memo_t *m, const column_t *c, size_t i, char *out);
+
+static size_t fx_int(memo_t *m, const column_t *c, size_t i, char *out)
+{
+    (void)m;
+    return store_fmt_i64(c->i64[i], out);
+}
+
+static size_t fx_float(memo_t *m, const column_t *c, size_t i, char *out)
+{
+    (void)m;
+    return store_fmt_f64(c->f64[i], out);
+}
+
+static size_t fx_bool(memo_t *m, const column_t *c, size_t i, char *out)
+{
+    (void)m;
+    *out = c->u8[i] ? '1' : '0';
+    return 1;
+}
+
+static size_t fx_date(memo_t *m, const column_t *c, size_t i, char *out)
+{
+    size_t n;
+    if (m->len && m->key == c->i64[i]) {
+        memcpy(out, m->txt, STORE_FMT_MAX);
+        return m->len;
+    }
+    n = store_fmt_date(c->i64[i], out);
+    memcpy(m->txt, out, STORE_FMT_MAX);
+    m->key = c->i64[i];
+    m->len = n;
+    return n;
+}
+
+static size_t fx_datetime(memo_t *m, const column_t *c, size_t i, char *out)
+{
+    (void)m;
+    return store_fmt_datetime(c->i64[i], out);
+}
+
+static const fixed_fn fixed_by_type[FT_COUNT_] = {
+    [FT_INT] = fx_int,     [FT_FLOAT] = fx_float, [FT_BOOL] = fx_bool,
+    [FT_DATE] = fx_date,   [FT_DATETIME] = fx_datetime,
+};
+
 static int check_table(const table_t *t, const char *path, ferr_t *e)
 {
     for (size_t j = 0; j < t->ncols; j++) {
@@ -175,9 +231,47 @@ static int check_table(const table_t *t, const char *path, ferr_t *e)
     return FERR_OK;
 }
 
+/* All columns of bounded width: reserve a row's worst case, then write. */
+static bool format_fixed(csvw_t *w, const table_t *t, size_t r0, size_t r1)
+{
+    size_t nc = t->ncols, rowmax = nc * (STORE_FMT_MAX + 1) + 1;
+    fixed_fn *fx;
+    memo_t *memo;
+
+    if (nc == 0 || rowmax > w->cap)
+        return false;
+    for (size_t j = 0; j < nc; j++)
+        if (fixed_by_type[t->cols[j]->type] == NULL)
+            return false;
+    fx = xmalloc(nc * sizeof(*fx));
+    memo = xcalloc(nc, sizeof(*memo));
+    for (size_t j = 0; j < nc; j++)
+        fx[j] = fixed_by_type[t->cols[j]->type];
+    for (size_t i = r0; i < r1 && !w->err; i++) {
+        char *p;
+        if (w->cap - w->n < rowmax)
+            w_flush(w);
+        p = w->buf + w->n;
+        for (size_t j = 0; j < nc; j++) {
+            const column_t *c = t->cols[j];
+            if (j)
+                *p++ = ',';
+            if (!col_is_null(c, i))
+                p += fx[j](&memo[j], c, i, p);
+        }
+        *p++ = '\n';
+        w->n = (size_t)(p - w->buf);
+    }
+    free(fx);
+    free(memo);
+    return true;
+}
+
 static void format_rows(csvw_t *w, const table_t *t, const cell_fn *fns,
                         size_t r0, size_t r1)
 {
+    if (format_fixed(w, t, r0, r1))
+        return;
     for (size_t i = r0; i < r1 && !w->err; i++) {
         for (size_t j = 0; j < t->ncols; j++) {
             const column_t *c = t->cols[j];
