@@ -81,7 +81,7 @@ void mem_bulk_mode(size_t expect)
         expect = (size_t)64 << 20;
     /* Columns (a few MB each) come from the heap, not from one mmap per
      * array whose pages are faulted in again after every munmap. */
-    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_MMAP_THRESHOLD, 32 << 20); /* glibc's maximum */
     mallopt(M_TRIM_THRESHOLD, INT_MAX);
     mallopt(M_ARENA_MAX, 1);
     mallopt(M_TOP_PAD, (int)expect);
@@ -97,4 +97,13 @@ void mem_bulk_mode(size_t expect)
             madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
     }
     free(probe);
+}
+
+void mem_bulk_end(void)
+{
+    /* glibc's defaults (128 KiB top pad and trim threshold): the next free
+     * at the top of the heap trims it.  No malloc_trim here: a command that
+     * exits next would pay for returning pages nobody reuses. */
+    mallopt(M_TOP_PAD, 128 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 128 * 1024);
 }

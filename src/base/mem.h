@@ -29,7 +29,10 @@ void *xgrow(void *p, size_t elem, size_t *cap, size_t need);
  * kind of (virtualised) machine a page fault costs microseconds, and a
  * build that faults in every fresh 4 KiB page of every column spent a
  * third of its time in the kernel.  Best effort, idempotent; never for a
- * long-running server (it would keep its peak forever). */
+ * long-running server (it would keep its peak forever).  mem_bulk_end
+ * restores heap trimming (for commands that go on in the same process,
+ * such as the demo); the single arena stays. */
 void mem_bulk_mode(size_t expect);
+void mem_bulk_end(void);
 
 #endif

@@ -264,6 +264,7 @@ static int features_build(cli_ctx_t *ctx, int argc, char **argv)
     free(src);
     free(rr);
     project_free(p);
+    mem_bulk_end();
     return rc ? 1 : 0;
 }
 
