@@ -58,6 +58,24 @@ size_t store_fmt_i64(int64_t v, char *out)
     return len;
 }
 
+/* floor(log10(x)) for 1e-5 <= x < 1e15 (e2: x's binary exponent), from
+ * the binary exponent and one comparison instead of a log10 call per
+ * cell.  Next to a power of ten (whose double is not exact) it may be off
+ * by one, like log10 itself there; fmt_shortest stays exact either way
+ * (one digit more or less of scale, or the slow path). */
+static int dec_exponent(double x, int e2)
+{
+    static const double pow10[] = {1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1e0, 1e1,
+        1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13,
+        1e14, 1e15, 1e16};
+    int k = (e2 * 1233) >> 12; /* floor(e2 * log10(2)): 10^k <= 2^e2 */
+    if (k < -5)
+        k = -5;
+    if (k + 1 <= 16 && x >= pow10[k + 1 + 5])
+        k++;
+    return k;
+}
+
 /* Shortest round-trip digits for 1e-5 <= |x| < 1e15 with exact 128-bit
  * integer arithmetic (the idea of Steele & White / Ryu, without tables):
  * x = f * 2^-s exactly; scaled by 10^p (about 17 digits), the interval of
@@ -76,10 +94,10 @@ static size_t fmt_shortest(double x, char *out)
         10000000000000ULL, 100000000000000ULL, 1000000000000000ULL,
         10000000000000000ULL, 100000000000000000ULL,
         1000000000000000000ULL, 10000000000000000000ULL};
-    uint64_t bits, f, lo, hi, r;
+    uint64_t bits, f, lo, hi, r, q;
     int s, p, k = 0;
     double ax = fabs(x);
-    u128 pw, a, b, den;
+    u128 pw, a, b;
     char digits[24];
     size_t nd, len = 0;
     int pos;
@@ -87,7 +105,7 @@ static size_t fmt_shortest(double x, char *out)
     memcpy(&bits, &ax, 8);
     f = (bits & ((1ULL << 52) - 1)) | (1ULL << 52);
     s = 1075 - (int)(bits >> 52); /* x = f * 2^-s, s in [3, 70] here */
-    p = 16 - (int)floor(log10(ax));
+    p = 16 - dec_exponent(ax, (int)(bits >> 52) - 1023);
     if (p < 0 || p > 21 || s < 1 || s > 100)
         return 0;
     pw = (p > 19) ? (u128)p10[19] * p10[p - 19] : (u128)p10[p];
@@ -113,9 +131,15 @@ static size_t fmt_shortest(double x, char *out)
         hi /= 10;
         k++;
     }
-    /* Nearest candidate: round(f * 10^p / (10^k * 2^s)). */
-    den = (u128)p10[k] << s;
-    r = (uint64_t)(((u128)f * pw + den / 2) / den);
+    /* Nearest candidate: round(f * 10^p / (10^k * 2^s)), without a 128-bit
+     * division: q = floor(f * 10^p / 2^s) < 10^17 fits 64 bits, and for
+     * k >= 1 the dropped fraction cannot carry past a multiple of 10^k. */
+    a = (u128)f * pw;
+    q = (uint64_t)(a >> s);
+    if (k == 0)
+        r = q + (uint64_t)((a >> (s - 1)) & 1);
+    else
+        r = (q + p10[k] / 2) / p10[k];
     if (r < lo)
         r = lo;
     if (r > hi)
