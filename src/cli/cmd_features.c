@@ -92,43 +92,61 @@ typedef struct outputs {
     afile_t csv, fcol;
     bool csv_open, fcol_open;
     online_build_t *store;
-    int rc_csv, rc_side;
-    ferr_t e_csv, e_side;
+    int rc_csv, rc_fcol, rc_online;
+    ferr_t e_csv, e_fcol, e_online;
     double s_csv, s_fcol, s_online;
 } outputs_t;
 
-/* Second writer thread: the .fcol file, then the online store (together
- * they take about as long as formatting the CSV). */
-static void *write_side(void *arg)
+/* The writers, one thread each: much of their time is the kernel copying
+ * into the page cache and fsync waiting for the disk, which overlap. */
+static void *write_fcol(void *arg)
 {
     outputs_t *o = arg;
     double t0 = now_seconds();
-    int rc = FERR_OK;
-
     if (o->fcol_open)
-        rc = fcol_write_af(o->t, &o->fcol, &o->e_side);
+        o->rc_fcol = fcol_write_af(o->t, &o->fcol, &o->e_fcol);
     o->s_fcol = now_seconds() - t0;
-    if (rc == FERR_OK && o->online) {
-        const char *entity = o->p->online_entity;
-        if (entity == NULL)
-            rc = ferr_set(&o->e_side, FERR_SPEC, "online store needs an entity "
-                          "(set online.entity or the source's entity)");
-        else
-            rc = online_prepare(o->t, entity, o->p->sources[0].timestamp,
-                                o->p->online_path, NULL, &o->store, &o->e_side);
-    }
-    o->s_online = now_seconds() - t0 - o->s_fcol;
-    o->rc_side = rc;
     return NULL;
 }
 
-/* Write every output into its temporary (CSV on this thread, .fcol and
- * the online store on another), then publish all or none. */
+static void *write_online(void *arg)
+{
+    outputs_t *o = arg;
+    const char *entity = o->p->online_entity;
+    double t0 = now_seconds();
+    if (!o->online)
+        return NULL;
+    if (entity == NULL)
+        o->rc_online = ferr_set(&o->e_online, FERR_SPEC, "online store needs "
+                                "an entity (set online.entity or the "
+                                "source's entity)");
+    else
+        o->rc_online = online_prepare(o->t, entity, o->p->sources[0].timestamp,
+                                      o->p->online_path, NULL, &o->store,
+                                      &o->e_online);
+    o->s_online = now_seconds() - t0;
+    return NULL;
+}
+
+static void *write_csv(void *arg)
+{
+    outputs_t *o = arg;
+    double t0 = now_seconds();
+    if (o->csv_open)
+        o->rc_csv = offline_write_csv_af(o->t, &o->csv, &o->e_csv);
+    o->s_csv = now_seconds() - t0;
+    return NULL;
+}
+
+/* Write every output into its temporary (.fcol and the online store on
+ * threads of their own, the CSV here with its formatting threads), then
+ * publish all or none. */
 static int write_outputs(outputs_t *o, const feat_schema_t *schema, ferr_t *e)
 {
+    void *(*const side[])(void *) = {write_fcol, write_online};
     const project_t *p = o->p;
-    pthread_t th;
-    bool threaded;
+    pthread_t th[2];
+    bool started[2] = {false, false};
     int rc = FERR_OK;
 
     if (p->write_csv && (rc = afile_open(&o->csv, o->paths->csv.p, e)) == 0)
@@ -137,21 +155,24 @@ static int write_outputs(outputs_t *o, const feat_schema_t *schema, ferr_t *e)
         (rc = afile_open(&o->fcol, o->paths->fcol.p, e)) == 0)
         o->fcol_open = true;
     if (rc == FERR_OK) {
-        threaded = pthread_create(&th, NULL, write_side, o) == 0;
-        if (!threaded)
-            write_side(o);
-        double t0 = now_seconds();
-        if (o->csv_open)
-            o->rc_csv = offline_write_csv_af(o->t, &o->csv, &o->e_csv);
-        o->s_csv = now_seconds() - t0;
-        if (threaded)
-            pthread_join(th, NULL);
+        for (int k = 0; k < 2; k++)
+            started[k] = pthread_create(&th[k], NULL, side[k], o) == 0;
+        write_csv(o);
+        for (int k = 0; k < 2; k++) {
+            if (started[k])
+                pthread_join(th[k], NULL);
+            else
+                side[k](o);
+        }
         if (o->rc_csv) {
             rc = o->rc_csv;
             *e = o->e_csv;
-        } else if (o->rc_side) {
-            rc = o->rc_side;
-            *e = o->e_side;
+        } else if (o->rc_fcol) {
+            rc = o->rc_fcol;
+            *e = o->e_fcol;
+        } else if (o->rc_online) {
+            rc = o->rc_online;
+            *e = o->e_online;
         }
     }
     /* Everything is computed and on disk: publish (renames only). */
@@ -245,7 +266,7 @@ static int features_build(cli_ctx_t *ctx, int argc, char **argv)
                      p->sources[i].name, rr[i].rows, rr[i].rejected,
                      (double)rr[i].bytes / 1e6, rr[i].seconds);
         cli_info(ctx, "features: %s rows x %zu columns (read %.2f s, compute "
-                 "%.2f s, write %.2f s: csv %.2f s | fcol %.2f s + online "
+                 "%.2f s, write %.2f s: csv %.2f s | fcol %.2f s | online "
                  "%.2f s)", rows, out->ncols, t1 - t0, t2 - t1,
                  now_seconds() - t2, o.s_csv, o.s_fcol, o.s_online);
         report_label(ctx, out, p->label);
