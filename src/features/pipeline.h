@@ -13,7 +13,8 @@
  * feature files and with every model, and replayed in APPLY mode.
  *
  * Ownership: feat_run returns a new table the caller frees; it does not
- * take the inputs.  A feat_schema_t is owned by the caller (feat_schema_free).
+ * take the inputs (feat_run_take moves the primary source's columns into
+ * the result instead of copying them).  A feat_schema_t is owned by the caller (feat_schema_free).
  */
 #ifndef FERRY_PIPELINE_H
 #define FERRY_PIPELINE_H
@@ -55,6 +56,15 @@ int feat_read_source_file(const project_t *p, size_t i, const char *path,
  * (raw records to score have no label). */
 int feat_run(const project_t *p, table_t *const *sources, feat_mode_t mode,
              feat_schema_t *schema, table_t **out, ferr_t *e);
+
+/* feat_run without the copy of the primary source: the columns of
+ * sources[0] are moved into the working table (and the result), leaving
+ * sources[0] with no columns (its nrows kept; table_free it as usual), even
+ * on error.  Other sources are only read.  For a whole-file build, where
+ * copying every source column costs more than computing the features. */
+int feat_run_take(const project_t *p, table_t *const *sources,
+                  feat_mode_t mode, feat_schema_t *schema, table_t **out,
+                  ferr_t *e);
 
 void feat_schema_free(feat_schema_t *s);
 int feat_schema_save(const feat_schema_t *s, const char *path, ferr_t *e);

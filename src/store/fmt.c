@@ -18,22 +18,63 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Two digits per division: the CSV writer formats millions of ids. */
+static const char digit_pairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233"
+    "34353637383940414243444546474849505152535455565758596061626364656667"
+    "6869707172737475767778798081828384858687888990919293949596979899";
+
 size_t store_fmt_i64(int64_t v, char *out)
 {
     char tmp[24];
-    size_t n = 0, len = 0;
+    char *p = tmp + sizeof(tmp);
+    size_t len = 0, n;
     /* Negate in unsigned space: -INT64_MIN overflows int64_t. */
     uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    do {
-        tmp[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
+
+    if (u < 10) { /* counts, flags, labels */
+        if (v < 0)
+            out[len++] = '-';
+        out[len++] = (char)('0' + u);
+        out[len] = '\0';
+        return len;
+    }
+    while (u >= 100) {
+        p -= 2;
+        memcpy(p, digit_pairs + 2 * (u % 100), 2);
+        u /= 100;
+    }
+    if (u >= 10) {
+        p -= 2;
+        memcpy(p, digit_pairs + 2 * u, 2);
+    } else {
+        *--p = (char)('0' + u);
+    }
     if (v < 0)
         out[len++] = '-';
-    while (n)
-        out[len++] = tmp[--n];
+    n = (size_t)(tmp + sizeof(tmp) - p);
+    memcpy(out + len, p, n);
+    len += n;
     out[len] = '\0';
     return len;
+}
+
+/* floor(log10(x)) for 1e-5 <= x < 1e15 (e2: x's binary exponent), from
+ * the binary exponent and one comparison instead of a log10 call per
+ * cell.  Next to a power of ten (whose double is not exact) it may be off
+ * by one, like log10 itself there; fmt_shortest stays exact either way
+ * (one digit more or less of scale, or the slow path). */
+static int dec_exponent(double x, int e2)
+{
+    static const double pow10[] = {1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1e0, 1e1,
+        1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13,
+        1e14, 1e15, 1e16};
+    int k = (e2 * 1233) >> 12; /* floor(e2 * log10(2)): 10^k <= 2^e2 */
+    if (k < -5)
+        k = -5;
+    if (k + 1 <= 16 && x >= pow10[k + 1 + 5])
+        k++;
+    return k;
 }
 
 /* Shortest round-trip digits for 1e-5 <= |x| < 1e15 with exact 128-bit
@@ -54,10 +95,10 @@ static size_t fmt_shortest(double x, char *out)
         10000000000000ULL, 100000000000000ULL, 1000000000000000ULL,
         10000000000000000ULL, 100000000000000000ULL,
         1000000000000000000ULL, 10000000000000000000ULL};
-    uint64_t bits, f, lo, hi, r;
+    uint64_t bits, f, lo, hi, r, q;
     int s, p, k = 0;
     double ax = fabs(x);
-    u128 pw, a, b, den;
+    u128 pw, a, b;
     char digits[24];
     size_t nd, len = 0;
     int pos;
@@ -65,7 +106,7 @@ static size_t fmt_shortest(double x, char *out)
     memcpy(&bits, &ax, 8);
     f = (bits & ((1ULL << 52) - 1)) | (1ULL << 52);
     s = 1075 - (int)(bits >> 52); /* x = f * 2^-s, s in [3, 70] here */
-    p = 16 - (int)floor(log10(ax));
+    p = 16 - dec_exponent(ax, (int)(bits >> 52) - 1023);
     if (p < 0 || p > 21 || s < 1 || s > 100)
         return 0;
     pw = (p > 19) ? (u128)p10[19] * p10[p - 19] : (u128)p10[p];
@@ -91,9 +132,15 @@ static size_t fmt_shortest(double x, char *out)
         hi /= 10;
         k++;
     }
-    /* Nearest candidate: round(f * 10^p / (10^k * 2^s)). */
-    den = (u128)p10[k] << s;
-    r = (uint64_t)(((u128)f * pw + den / 2) / den);
+    /* Nearest candidate: round(f * 10^p / (10^k * 2^s)), without a 128-bit
+     * division: q = floor(f * 10^p / 2^s) < 10^17 fits 64 bits, and for
+     * k >= 1 the dropped fraction cannot carry past a multiple of 10^k. */
+    a = (u128)f * pw;
+    q = (uint64_t)(a >> s);
+    if (k == 0)
+        r = q + (uint64_t)((a >> (s - 1)) & 1);
+    else
+        r = (q + p10[k] / 2) / p10[k];
     if (r < lo)
         r = lo;
     if (r > hi)

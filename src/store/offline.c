@@ -22,6 +22,8 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,16 +41,40 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 /* ------------------------------------------------------------------ CSV */
 
 #define CSV_BUF (1u << 20)
+#define CSV_BLOCK_ROWS 16384   /* rows formatted per task (about 1 MB) */
+#define CSV_MAX_THREADS 8
 
+/* A cell writer: into a fixed buffer flushed to fp, or (fp == NULL) into a
+ * buffer that grows, holding one block of rows for a formatting thread. */
 typedef struct csvw {
     FILE *fp;
     char *buf;
-    size_t n;
+    size_t n, cap;
     bool err;
 } csvw_t;
 
+/* Ask the kernel to start writing what is in the page cache now, so the
+ * fsync before the rename waits for the tail only, not for the whole file:
+ * the disk works while we format.  A hint: failures are ignored (the fsync
+ * still decides). */
+#define WRITEBACK_EVERY ((size_t)8 << 20)
+static void start_writeback(FILE *fp)
+{
+#ifdef SYNC_FILE_RANGE_WRITE
+    if (fflush(fp) == 0)
+        (void)sync_file_range(fileno(fp), 0, 0, SYNC_FILE_RANGE_WRITE);
+#else
+    (void)fp;
+#endif
+}
+
 static void w_flush(csvw_t *w)
 {
+    if (w->fp == NULL) {
+        w->cap *= 2;
+        w->buf = xrealloc(w->buf, w->cap);
+        return;
+    }
     if (w->n && fwrite(w->buf, 1, w->n, w->fp) != w->n)
         w->err = true;
     w->n = 0;
@@ -57,7 +83,7 @@ static void w_flush(csvw_t *w)
 /* Pointer to at least k free bytes (k <= CSV_BUF). */
 static inline char *w_room(csvw_t *w, size_t k)
 {
-    if (CSV_BUF - w->n < k)
+    if (w->cap - w->n < k)
         w_flush(w);
     return w->buf + w->n;
 }
@@ -66,9 +92,9 @@ static void w_bytes(csvw_t *w, const char *p, size_t n)
 {
     while (n) {
         size_t k;
-        if (w->n == CSV_BUF)
+        if (w->n == w->cap)
             w_flush(w);
-        k = CSV_BUF - w->n;
+        k = w->cap - w->n;
         if (k > n)
             k = n;
         memcpy(w->buf + w->n, p, k);
@@ -149,6 +175,62 @@ static const cell_fn cell_by_type[FT_COUNT_] = {
     [FT_DATETIME] = cell_datetime,
 };
 
+/* Cells of bounded width (every type but text), formatted straight into
+ * room reserved once per row: no bounds check and no call per byte.  A
+ * date column remembers its last value, because feature tables come in
+ * time order and consecutive rows mostly share the day. */
+typedef struct memo {
+    int64_t key;
+    size_t len; /* 0: nothing remembered */
+    char txt[STORE_FMT_MAX];
+} memo_t;
+
+typedef size_t (*fixed_fn)(memo_t *m, const column_t *c, size_t i, char *out);
+
+static size_t fx_int(memo_t *m, const column_t *c, size_t i, char *out)
+{
+    (void)m;
+    return store_fmt_i64(c->i64[i], out);
+}
+
+static size_t fx_float(memo_t *m, const column_t *c, size_t i, char *out)
+{
+    (void)m;
+    return store_fmt_f64(c->f64[i], out);
+}
+
+static size_t fx_bool(memo_t *m, const column_t *c, size_t i, char *out)
+{
+    (void)m;
+    *out = c->u8[i] ? '1' : '0';
+    return 1;
+}
+
+static size_t fx_date(memo_t *m, const column_t *c, size_t i, char *out)
+{
+    size_t n;
+    if (m->len && m->key == c->i64[i]) {
+        memcpy(out, m->txt, STORE_FMT_MAX);
+        return m->len;
+    }
+    n = store_fmt_date(c->i64[i], out);
+    memcpy(m->txt, out, STORE_FMT_MAX);
+    m->key = c->i64[i];
+    m->len = n;
+    return n;
+}
+
+static size_t fx_datetime(memo_t *m, const column_t *c, size_t i, char *out)
+{
+    (void)m;
+    return store_fmt_datetime(c->i64[i], out);
+}
+
+static const fixed_fn fixed_by_type[FT_COUNT_] = {
+    [FT_INT] = fx_int,     [FT_FLOAT] = fx_float, [FT_BOOL] = fx_bool,
+    [FT_DATE] = fx_date,   [FT_DATETIME] = fx_datetime,
+};
+
 static int check_table(const table_t *t, const char *path, ferr_t *e)
 {
     for (size_t j = 0; j < t->ncols; j++) {
@@ -164,6 +246,172 @@ static int check_table(const table_t *t, const char *path, ferr_t *e)
     return FERR_OK;
 }
 
+/* All columns of bounded width: reserve a row's worst case, then write. */
+static bool format_fixed(csvw_t *w, const table_t *t, size_t r0, size_t r1)
+{
+    size_t nc = t->ncols, rowmax = nc * (STORE_FMT_MAX + 1) + 1;
+    fixed_fn *fx;
+    memo_t *memo;
+
+    if (nc == 0 || rowmax > w->cap)
+        return false;
+    for (size_t j = 0; j < nc; j++)
+        if (fixed_by_type[t->cols[j]->type] == NULL)
+            return false;
+    fx = xmalloc(nc * sizeof(*fx));
+    memo = xcalloc(nc, sizeof(*memo));
+    for (size_t j = 0; j < nc; j++)
+        fx[j] = fixed_by_type[t->cols[j]->type];
+    for (size_t i = r0; i < r1 && !w->err; i++) {
+        char *p;
+        if (w->cap - w->n < rowmax)
+            w_flush(w);
+        p = w->buf + w->n;
+        for (size_t j = 0; j < nc; j++) {
+            const column_t *c = t->cols[j];
+            if (j)
+                *p++ = ',';
+            if (!col_is_null(c, i))
+                p += fx[j](&memo[j], c, i, p);
+        }
+        *p++ = '\n';
+        w->n = (size_t)(p - w->buf);
+    }
+    free(fx);
+    free(memo);
+    return true;
+}
+
+static void format_rows(csvw_t *w, const table_t *t, const cell_fn *fns,
+                        size_t r0, size_t r1)
+{
+    if (format_fixed(w, t, r0, r1))
+        return;
+    for (size_t i = r0; i < r1 && !w->err; i++) {
+        for (size_t j = 0; j < t->ncols; j++) {
+            const column_t *c = t->cols[j];
+            if (j)
+                w_char(w, ',');
+            if (!col_is_null(c, i))
+                fns[j](w, c, i);
+        }
+        w_char(w, '\n');
+    }
+}
+
+/* Parallel formatting: threads take blocks of CSV_BLOCK_ROWS rows in
+ * order from a counter and format each into its own buffer; the calling
+ * thread formats too and writes finished blocks in row order as soon as
+ * the next one is ready, so the output is byte-identical to a serial
+ * write whatever the scheduling. */
+typedef struct csvpar {
+    const table_t *t;
+    const cell_fn *fns;
+    size_t nblocks;
+    atomic_size_t next;
+    char **buf;
+    size_t *len;
+    bool *done;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+} csvpar_t;
+
+/* Format the next unclaimed block; false when none is left. */
+static bool par_format_one(csvpar_t *cp)
+{
+    size_t b = atomic_fetch_add(&cp->next, 1);
+    size_t r0, r1;
+    csvw_t w = {0};
+
+    if (b >= cp->nblocks)
+        return false;
+    r0 = b * CSV_BLOCK_ROWS;
+    r1 = r0 + CSV_BLOCK_ROWS < cp->t->nrows ? r0 + CSV_BLOCK_ROWS
+                                            : cp->t->nrows;
+    w.cap = CSV_BUF;
+    w.buf = xmalloc(w.cap);
+    format_rows(&w, cp->t, cp->fns, r0, r1);
+    pthread_mutex_lock(&cp->mu);
+    cp->buf[b] = w.buf;
+    cp->len[b] = w.n;
+    cp->done[b] = true;
+    pthread_cond_broadcast(&cp->cv);
+    pthread_mutex_unlock(&cp->mu);
+    return true;
+}
+
+static void *par_worker(void *arg)
+{
+    while (par_format_one(arg))
+        ;
+    return NULL;
+}
+
+static int threads_for(size_t nblocks)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    if (n < 1)
+        n = 1;
+    if (n > CSV_MAX_THREADS)
+        n = CSV_MAX_THREADS;
+    if ((size_t)n > nblocks)
+        n = (long)nblocks;
+    return (int)n;
+}
+
+static void write_parallel(csvw_t *out, const table_t *t, const cell_fn *fns)
+{
+    csvpar_t cp = {.t = t, .fns = fns};
+    pthread_t th[CSV_MAX_THREADS];
+    int nth, started = 0;
+    size_t w = 0, unsynced = 0;
+
+    cp.nblocks = (t->nrows + CSV_BLOCK_ROWS - 1) / CSV_BLOCK_ROWS;
+    nth = threads_for(cp.nblocks);
+    cp.buf = xcalloc(cp.nblocks, sizeof(*cp.buf));
+    cp.len = xcalloc(cp.nblocks, sizeof(*cp.len));
+    cp.done = xcalloc(cp.nblocks, sizeof(*cp.done));
+    atomic_init(&cp.next, 0);
+    pthread_mutex_init(&cp.mu, NULL);
+    pthread_cond_init(&cp.cv, NULL);
+    w_flush(out); /* the header */
+    for (int k = 1; k < nth; k++)
+        if (pthread_create(&th[started], NULL, par_worker, &cp) == 0)
+            started++;
+    while (w < cp.nblocks) {
+        bool ready;
+        pthread_mutex_lock(&cp.mu);
+        ready = cp.done[w];
+        pthread_mutex_unlock(&cp.mu);
+        if (ready) {
+            if (!out->err && cp.len[w] &&
+                fwrite(cp.buf[w], 1, cp.len[w], out->fp) != cp.len[w])
+                out->err = true;
+            unsynced += cp.len[w];
+            if (unsynced >= WRITEBACK_EVERY) {
+                start_writeback(out->fp);
+                unsynced = 0;
+            }
+            free(cp.buf[w]);
+            cp.buf[w] = NULL;
+            w++;
+        } else if (!par_format_one(&cp)) {
+            /* All blocks are claimed: wait for the one to write next. */
+            pthread_mutex_lock(&cp.mu);
+            while (!cp.done[w])
+                pthread_cond_wait(&cp.cv, &cp.mu);
+            pthread_mutex_unlock(&cp.mu);
+        }
+    }
+    for (int k = 0; k < started; k++)
+        pthread_join(th[k], NULL);
+    pthread_mutex_destroy(&cp.mu);
+    pthread_cond_destroy(&cp.cv);
+    free(cp.buf);
+    free(cp.len);
+    free(cp.done);
+}
+
 int offline_write_csv_fp(const table_t *t, FILE *fp, const char *name,
                          ferr_t *e)
 {
@@ -174,6 +422,7 @@ int offline_write_csv_fp(const table_t *t, FILE *fp, const char *name,
     if (rc)
         return rc;
     w.fp = fp;
+    w.cap = CSV_BUF;
     w.buf = xmalloc(CSV_BUF);
     fns = xmalloc((t->ncols + 1) * sizeof(*fns));
     for (size_t j = 0; j < t->ncols; j++) {
@@ -183,16 +432,10 @@ int offline_write_csv_fp(const table_t *t, FILE *fp, const char *name,
         w_text(&w, t->cols[j]->name, strlen(t->cols[j]->name), true);
     }
     w_char(&w, '\n');
-    for (size_t i = 0; i < t->nrows && !w.err; i++) {
-        for (size_t j = 0; j < t->ncols; j++) {
-            const column_t *c = t->cols[j];
-            if (j)
-                w_char(&w, ',');
-            if (!col_is_null(c, i))
-                fns[j](&w, c, i);
-        }
-        w_char(&w, '\n');
-    }
+    if (t->nrows > CSV_BLOCK_ROWS)
+        write_parallel(&w, t, fns);
+    else
+        format_rows(&w, t, fns, 0, t->nrows);
     w_flush(&w);
     free(fns);
     free(w.buf);
@@ -200,6 +443,22 @@ int offline_write_csv_fp(const table_t *t, FILE *fp, const char *name,
         return ferr_set(e, FERR_IO, "%s: write failed: %s", name,
                         strerror(errno));
     return FERR_OK;
+}
+
+/* Flush and fsync the temporary now, so the caller's afile_commit is only
+ * a rename: the expensive part of publishing runs on the writer's thread. */
+static int af_sync(afile_t *af, ferr_t *e)
+{
+    if (fflush(af->fp) != 0 || ferror(af->fp) || fsync(fileno(af->fp)) != 0)
+        return ferr_set(e, FERR_IO, "%s: write failed: %s", af->path,
+                        strerror(errno));
+    return FERR_OK;
+}
+
+int offline_write_csv_af(const table_t *t, afile_t *af, ferr_t *e)
+{
+    int rc = offline_write_csv_fp(t, af->fp, af->path, e);
+    return rc ? rc : af_sync(af, e);
 }
 
 int offline_write_csv(const table_t *t, const char *path, ferr_t *e)
@@ -211,7 +470,7 @@ int offline_write_csv(const table_t *t, const char *path, ferr_t *e)
         return rc;
     if ((rc = afile_open(&af, path, e)) != FERR_OK)
         return rc;
-    rc = offline_write_csv_fp(t, af.fp, path, e);
+    rc = offline_write_csv_af(t, &af, e);
     if (rc) {
         afile_abort(&af);
         return rc;
@@ -382,9 +641,9 @@ static void fcol_write_column(fw_t *w, const column_t *c, fent_t *f)
     }
 }
 
-int fcol_write(const table_t *t, const char *path, ferr_t *e)
+int fcol_write_af(const table_t *t, afile_t *af, ferr_t *e)
 {
-    afile_t af;
+    const char *path = af->path;
     fw_t w = {0};
     fent_t *ents;
     uint8_t hdr[FCOL_HDR] = {0};
@@ -397,14 +656,16 @@ int fcol_write(const table_t *t, const char *path, ferr_t *e)
     if (t->ncols > FCOL_MAX_COLS)
         return ferr_set(e, FERR_LIMIT, "%s: %zu columns (at most %u)", path,
                         t->ncols, FCOL_MAX_COLS);
-    if ((rc = afile_open(&af, path, e)) != FERR_OK)
-        return rc;
-    setvbuf(af.fp, NULL, _IOFBF, 1u << 20);
-    w.fp = af.fp;
+    setvbuf(af->fp, NULL, _IOFBF, 1u << 20);
+    w.fp = af->fp;
     fw_bytes(&w, hdr, FCOL_HDR); /* rewritten once the directory is known */
     ents = xcalloc(t->ncols ? t->ncols : 1, sizeof(*ents));
-    for (size_t j = 0; j < t->ncols && !w.err; j++)
+    for (size_t j = 0; j < t->ncols && !w.err; j++) {
+        uint64_t before = w.pos;
         fcol_write_column(&w, t->cols[j], &ents[j]);
+        if (w.pos - before >= WRITEBACK_EVERY / 4)
+            start_writeback(w.fp);
+    }
 
     /* Directory: entries, then the names, padded to 8 bytes. */
     fw_align(&w);
@@ -439,14 +700,28 @@ int fcol_write(const table_t *t, const char *path, ferr_t *e)
     put32(hdr + 60, store_crc32c(0, hdr, 60));
     buf_free(&dir);
     free(ents);
-    if (!w.err && (fflush(af.fp) != 0 || fseek(af.fp, 0, SEEK_SET) != 0 ||
-                   fwrite(hdr, 1, FCOL_HDR, af.fp) != FCOL_HDR))
+    if (!w.err && (fflush(af->fp) != 0 || fseek(af->fp, 0, SEEK_SET) != 0 ||
+                   fwrite(hdr, 1, FCOL_HDR, af->fp) != FCOL_HDR))
         w.err = true;
-    if (w.err) {
-        int err = errno;
-        afile_abort(&af);
+    if (w.err)
         return ferr_set(e, FERR_IO, "%s: write failed: %s", path,
-                        strerror(err));
+                        strerror(errno));
+    return af_sync(af, e);
+}
+
+int fcol_write(const table_t *t, const char *path, ferr_t *e)
+{
+    afile_t af;
+    int rc = check_table(t, path, e);
+
+    if (rc)
+        return rc;
+    if ((rc = afile_open(&af, path, e)) != FERR_OK)
+        return rc;
+    rc = fcol_write_af(t, &af, e);
+    if (rc) {
+        afile_abort(&af);
+        return rc;
     }
     return afile_commit(&af, e);
 }

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "base/afile.h"
 #include "base/err.h"
 #include "data/table.h"
 
@@ -30,6 +31,14 @@ int offline_write_csv(const table_t *t, const char *path, ferr_t *e);
 /* The same CSV to an open stream (stdout); name is used in messages. */
 int offline_write_csv_fp(const table_t *t, FILE *fp, const char *name,
                          ferr_t *e);
+
+/* Two-phase writers for a build that publishes several outputs together:
+ * write t into the temporary of af (afile_open'ed by the caller), flush
+ * and fsync it, and leave the rename to the caller's afile_commit (or
+ * afile_abort, also on error).  The one-shot writers above and below are
+ * open + these + commit. */
+int offline_write_csv_af(const table_t *t, afile_t *af, ferr_t *e);
+int fcol_write_af(const table_t *t, afile_t *af, ferr_t *e);
 
 /* Current .fcol format version; readers refuse newer versions. */
 #define FCOL_VERSION 1

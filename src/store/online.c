@@ -517,17 +517,34 @@ static int fsync_path(const char *p, ferr_t *e)
     return FERR_OK;
 }
 
-int online_materialize(const table_t *t, const char *entity_col,
-                       const char *time_col, const char *path,
-                       online_stats_t *st, ferr_t *e)
+struct online_build {
+    char *path;
+    buf_t tmp;       /* empty when there is nothing to rename */
+    int lockfd;      /* held from prepare to publish/discard */
+};
+
+static void build_release(online_build_t *b)
+{
+    if (b->lockfd >= 0)
+        close(b->lockfd); /* releases the flock */
+    buf_free(&b->tmp);
+    free(b->path);
+    free(b);
+}
+
+int online_prepare(const table_t *t, const char *entity_col,
+                   const char *time_col, const char *path,
+                   online_stats_t *st, online_build_t **out, ferr_t *e)
 {
     online_stats_t local = {0};
     const column_t *kc, *tc = NULL;
     size_t *rows = NULL, n = 0;
-    buf_t tmp = {0}, lockp = {0};
-    int lockfd = -1, rc = FERR_OK;
+    buf_t lockp = {0};
+    online_build_t *b;
+    int rc = FERR_OK;
     double t0 = now_seconds();
 
+    *out = NULL;
     if (st == NULL)
         st = &local;
     memset(st, 0, sizeof(*st));
@@ -561,13 +578,15 @@ int online_materialize(const table_t *t, const char *entity_col,
     st->entities = n;
     st->content_hash = content_hash(t, entity_col, rows, n);
 
+    b = xcalloc(1, sizeof(*b));
+    b->path = xstrdup(path);
     buf_printf(&lockp, "%s.lock", path);
-    lockfd = open(lockp.p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (lockfd < 0) {
+    b->lockfd = open(lockp.p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (b->lockfd < 0) {
         rc = ferr_set(e, FERR_IO, "%s: %s", lockp.p, strerror(errno));
         goto out;
     }
-    while (flock(lockfd, LOCK_EX) != 0) {
+    while (flock(b->lockfd, LOCK_EX) != 0) {
         if (errno != EINTR) {
             rc = ferr_set(e, FERR_IO, "%s: lock: %s", lockp.p, strerror(errno));
             goto out;
@@ -578,28 +597,72 @@ int online_materialize(const table_t *t, const char *entity_col,
         st->unchanged = true;
         goto out;
     }
-    buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid());
-    unlink(tmp.p);
-    rc = build_store(t, kc, time_col, rows, n, st->content_hash, tmp.p, path,
-                     e);
+    buf_printf(&b->tmp, "%s.tmp.%ld", path, (long)getpid());
+    unlink(b->tmp.p);
+    rc = build_store(t, kc, time_col, rows, n, st->content_hash, b->tmp.p,
+                     path, e);
     if (rc == 0)
-        rc = fsync_path(tmp.p, e);
-    if (rc == 0 && rename(tmp.p, path) != 0)
-        rc = ferr_set(e, FERR_IO, "%s: rename: %s", path, strerror(errno));
+        rc = fsync_path(b->tmp.p, e);
     if (rc) {
-        unlink(tmp.p);
-    } else {
-        char *dir = dir_name(path);
-        rc = fsync_dir(dir, e);
-        free(dir);
+        unlink(b->tmp.p);
+        buf_reset(&b->tmp);
     }
 out:
-    if (lockfd >= 0)
-        close(lockfd); /* releases the flock */
     buf_free(&lockp);
-    buf_free(&tmp);
     free(rows);
     st->seconds = now_seconds() - t0;
+    if (rc) {
+        build_release(b);
+        return rc;
+    }
+    *out = b;
+    return FERR_OK;
+}
+
+int online_publish(online_build_t *b, ferr_t *e)
+{
+    int rc = FERR_OK;
+
+    if (b->tmp.n) {
+        if (rename(b->tmp.p, b->path) != 0) {
+            rc = ferr_set(e, FERR_IO, "%s: rename: %s", b->path,
+                          strerror(errno));
+            unlink(b->tmp.p);
+        } else {
+            char *dir = dir_name(b->path);
+            rc = fsync_dir(dir, e);
+            free(dir);
+        }
+    }
+    build_release(b);
+    return rc;
+}
+
+void online_discard(online_build_t *b)
+{
+    if (b == NULL)
+        return;
+    if (b->tmp.n)
+        unlink(b->tmp.p);
+    build_release(b);
+}
+
+int online_materialize(const table_t *t, const char *entity_col,
+                       const char *time_col, const char *path,
+                       online_stats_t *st, ferr_t *e)
+{
+    online_stats_t local = {0};
+    online_build_t *b;
+    int rc;
+
+    if (st == NULL)
+        st = &local;
+    rc = online_prepare(t, entity_col, time_col, path, st, &b, e);
+    if (rc == FERR_OK) {
+        double t0 = now_seconds();
+        rc = online_publish(b, e);
+        st->seconds += now_seconds() - t0;
+    }
     return rc;
 }
 

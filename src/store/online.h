@@ -52,6 +52,21 @@ int online_materialize(const table_t *t, const char *entity_col,
                        const char *time_col, const char *path,
                        online_stats_t *st, ferr_t *e);
 
+/* online_materialize in two phases, for a build that publishes several
+ * outputs together: online_prepare does all the work (pick, hash, build
+ * and fsync the new store under its temporary name) holding the store's
+ * lock; then exactly one of online_publish (rename over path, fsync the
+ * directory) or online_discard (remove the temporary; path untouched)
+ * releases the lock and frees the handle.  When the store already holds
+ * this content (st->unchanged), publishing does nothing.  On error
+ * online_prepare leaves no handle and path untouched. */
+typedef struct online_build online_build_t;
+int online_prepare(const table_t *t, const char *entity_col,
+                   const char *time_col, const char *path,
+                   online_stats_t *st, online_build_t **out, ferr_t *e);
+int online_publish(online_build_t *b, ferr_t *e);
+void online_discard(online_build_t *b);
+
 typedef struct online online_t;
 
 int online_open(const char *path, online_t **out, ferr_t *e);
