@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "base/mem.h"
+#include "data/parse.h"
 
 const char *const split_part_names[SPLIT_NPARTS] = {"train", "valid", "test"};
 
@@ -136,35 +137,24 @@ static int split_stratified(size_t n, const double *label,
     return FERR_OK;
 }
 
-/* ISO date or datetime, or a number, into the column's numeric scale. */
-static int64_t days_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
+/* ISO date or datetime, or a number, into the column's numeric scale
+ * (parse.h's strict calendar: 2021-02-30 is refused). */
 static int parse_cutoff(const column_t *c, const char *text, double *out,
                         ferr_t *e)
 {
-    int y, mo, d, h = 0, mi = 0, s = 0, used = 0;
     if (c->type == FT_DATE || c->type == FT_DATETIME) {
-        int k = sscanf(text, "%d-%d-%d%n", &y, &mo, &d, &used);
-        if (k == 3 && (text[used] == ' ' || text[used] == 'T'))
-            sscanf(text + used + 1, "%d:%d:%d", &h, &mi, &s);
-        else if (k != 3 || text[used] != '\0')
-            return ferr_set(e, FERR_PARSE,
-                            "split cutoff '%s' on column %s is not a date "
-                            "(YYYY-MM-DD[ HH:MM:SS])", text, c->name);
-        if (mo < 1 || mo > 12 || d < 1 || d > 31)
-            return ferr_set(e, FERR_RANGE, "split cutoff '%s' is not a valid date",
-                            text);
-        int64_t days = days_civil(y, mo, d);
-        *out = c->type == FT_DATE ? (double)days
-             : (double)(days * 86400 + h * 3600 + mi * 60 + s);
+        int64_t v;
+        int rc = c->type == FT_DATE ? parse_date(str_from(text), NULL, &v)
+                                    : parse_datetime(str_from(text), NULL, &v);
+        if (rc != FERR_OK && c->type == FT_DATE &&
+            parse_datetime(str_from(text), NULL, &v) == FERR_OK) {
+            v = v >= 0 ? v / 86400 : -((-v + 86399) / 86400); /* floor */
+            rc = FERR_OK;
+        }
+        if (rc != FERR_OK)
+            return ferr_set(e, rc, "split cutoff '%s' on column %s is not a "
+                            "valid date (YYYY-MM-DD[ HH:MM:SS])", text, c->name);
+        *out = (double)v;
         return FERR_OK;
     }
     char *end;
