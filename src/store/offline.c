@@ -461,7 +461,11 @@ int offline_write_csv_af(const table_t *t, afile_t *af, ferr_t *e)
     return rc ? rc : af_sync(af, e);
 }
 
-int offline_write_csv(const table_t *t, const char *path, ferr_t *e)
+/* Check, write into a temporary with fn, rename over path (or remove the
+ * temporary): the one-file form of the two-phase *_af writers. */
+static int write_atomically(const table_t *t, const char *path,
+                            int (*fn)(const table_t *, afile_t *, ferr_t *),
+                            ferr_t *e)
 {
     afile_t af;
     int rc = check_table(t, path, e);
@@ -470,12 +474,17 @@ int offline_write_csv(const table_t *t, const char *path, ferr_t *e)
         return rc;
     if ((rc = afile_open(&af, path, e)) != FERR_OK)
         return rc;
-    rc = offline_write_csv_af(t, &af, e);
+    rc = fn(t, &af, e);
     if (rc) {
         afile_abort(&af);
         return rc;
     }
     return afile_commit(&af, e);
+}
+
+int offline_write_csv(const table_t *t, const char *path, ferr_t *e)
+{
+    return write_atomically(t, path, offline_write_csv_af, e);
 }
 
 /* ----------------------------------------------------------- .fcol format */
@@ -711,19 +720,7 @@ int fcol_write_af(const table_t *t, afile_t *af, ferr_t *e)
 
 int fcol_write(const table_t *t, const char *path, ferr_t *e)
 {
-    afile_t af;
-    int rc = check_table(t, path, e);
-
-    if (rc)
-        return rc;
-    if ((rc = afile_open(&af, path, e)) != FERR_OK)
-        return rc;
-    rc = fcol_write_af(t, &af, e);
-    if (rc) {
-        afile_abort(&af);
-        return rc;
-    }
-    return afile_commit(&af, e);
+    return write_atomically(t, path, fcol_write_af, e);
 }
 
 /* ------------------------------------------------------------ .fcol read */
