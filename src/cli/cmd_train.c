@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/afile.h"
 #include "base/mem.h"
 #include "base/progress.h"
 #include "cli/cli.h"
@@ -259,6 +260,15 @@ static json_t *build_manifest(const project_t *p, const train_result_t *r,
         json_object_set(m, "search", r->search);
     json_object_set(m, "feature_pipeline", fs->vocabularies);
     json_object_set_new(m, "lineage", lineage);
+    {
+        /* the spec as trained, so a version can be rebuilt or served
+         * without the project file it came from */
+        char *text = NULL;
+        size_t n = 0;
+        if (file_read_all(p->file, 16u << 20, &text, &n, NULL) == FERR_OK)
+            json_object_set_new(m, "spec_yaml", json_stringn(text, n));
+        free(text);
+    }
     json_object_set_new(m, "data_files", json_pack("[s]", fcol_path));
     return m;
 }
