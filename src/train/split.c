@@ -76,6 +76,27 @@ static size_t frac_rows(double frac, size_t n)
 }
 
 /* Assign a shuffled list: first ntest to test, next nvalid to valid. */
+/* Put into idx the rows not yet done whose label is the smallest such
+ * value, in row order, and mark them done; returns how many (0 when every
+ * row is done).  Stratified splits and stratified k-fold walk the classes
+ * with it, smallest first. */
+static size_t next_class(const double *label, size_t n, uint8_t *done,
+                         size_t *idx)
+{
+    double cls = 0;
+    int found = 0;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!done[i] && (!found || label[i] < cls))
+            cls = label[i], found = 1;
+    if (!found)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!done[i] && label[i] == cls)
+            idx[m++] = i, done[i] = 1;
+    return m;
+}
+
 static void assign_list(uint8_t *part, const size_t *idx, size_t n,
                         size_t ntest, size_t nvalid)
 {
@@ -115,19 +136,7 @@ static int split_stratified(size_t n, const double *label,
         }
     }
     uint8_t *done = xcalloc(n ? n : 1, 1);
-    for (;;) {
-        /* smallest label value not yet done */
-        double cls = INFINITY;
-        int found = 0;
-        for (size_t i = 0; i < n; i++)
-            if (!done[i] && (!found || label[i] < cls))
-                cls = label[i], found = 1;
-        if (!found)
-            break;
-        m = 0;
-        for (size_t i = 0; i < n; i++)
-            if (!done[i] && label[i] == cls)
-                idx[m++] = i, done[i] = 1;
+    while ((m = next_class(label, n, done, idx)) > 0) {
         split_shuffle(idx, m, &st);
         assign_list(part, idx, m, frac_rows(cfg->test_fraction, m),
                     frac_rows(cfg->valid_fraction, m));
@@ -421,18 +430,7 @@ int split_kfold(size_t n, unsigned k, split_kfold_kind_t kind,
          * each fold gets floor or ceil of every class's share. */
         uint8_t *done = xcalloc(n, 1);
         size_t pos = 0, m;
-        for (;;) {
-            double cls = 0;
-            int found = 0;
-            for (size_t i = 0; i < n; i++)
-                if (!done[i] && (!found || label[i] < cls))
-                    cls = label[i], found = 1;
-            if (!found)
-                break;
-            m = 0;
-            for (size_t i = 0; i < n; i++)
-                if (!done[i] && label[i] == cls)
-                    idx[m++] = i, done[i] = 1;
+        while ((m = next_class(label, n, done, idx)) > 0) {
             split_shuffle(idx, m, &st);
             for (size_t i = 0; i < m; i++)
                 fold[idx[i]] = (int)(pos++ % k);
