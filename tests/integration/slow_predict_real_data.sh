@@ -8,34 +8,20 @@
 # acceptance run is slow_predict_xgb_diff.sh).
 # bench_predict_compare exits 1 when any prediction differs by more than 1e-6.
 set -euo pipefail
-: "${FERRY_BUILD:?}" "${FERRY_SHARED:?}"
+: "${FERRY_BUILD:?}" "${FERRY_SHARED:?}" "${FERRY_SRC:?}"
 CMP="$FERRY_BUILD/bench_predict_compare"
 [ -x "$CMP" ] || { echo "missing $CMP"; exit 1; }
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
-/usr/bin/python3 - "$TMP" "$FERRY_SHARED/data" <<'PY'
-import sys, subprocess, numpy as np, pandas as pd, xgboost as xgb
+/usr/bin/python3 - "$TMP" "$FERRY_SHARED/data" "$FERRY_SRC/tests/integration/ref" <<'PY'
+import sys, subprocess, functools, numpy as np, pandas as pd, xgboost as xgb
 out, data = sys.argv[1], sys.argv[2]
+sys.path.insert(0, sys.argv[3])
+import predict_models
 rng = np.random.default_rng(11)
-
-def save(name, X, y, params, rounds):
-    # one thread: on a loaded 2-core box, OpenMP workers spin against each
-    # other and 2 threads trained 13x slower than 1 (3.1 s vs 0.23 s for 100
-    # trees); this made the test take 233 s
-    p = {"tree_method": "hist", "nthread": 1, "seed": 0, "eta": 0.3}
-    p.update(params)
-    xgb.train(p, xgb.DMatrix(X, y), rounds).save_model(f"{out}/{name}.json")
-    pd.DataFrame(X).to_csv(f"{out}/{name}.csv", index=False, na_rep="")
-
-# synthetic: 3,000 x 12 normals, 15% missing, label depends on missingness
-X = rng.normal(size=(3000, 12)).astype(np.float32)
-X[rng.random(X.shape) < 0.15] = np.nan
-Z = np.nan_to_num(X, nan=1.5)
-score = Z[:, 0] * Z[:, 1] + np.sin(2 * Z[:, 2]) + 0.5 * Z[:, 3] + rng.normal(size=3000) * 0.3
-ybin = (score > 0).astype(int)
-yreg = score.astype(np.float32)
-yprob = 1 / (1 + np.exp(-score))
+save = functools.partial(predict_models.save, out)
+X, ybin, yreg, yprob, score = predict_models.synthetic(rng)
 # the other objectives in ferry's table, once each
 ypos = np.exp(score / 2).astype(np.float32)
 for obj, y in (("binary:logitraw", ybin), ("binary:hinge", ybin),
