@@ -8,9 +8,33 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "data/table.h"
+
+/* One temporary directory per test program: cmocka group setup/teardown
+ * call tu_tmpdir_make/remove, tests name files in it with path_in. */
+static char tmpdir[256];
+
+static inline int tu_tmpdir_make(const char *tag)
+{
+    snprintf(tmpdir, sizeof(tmpdir), "/tmp/ferry_%s_XXXXXX", tag);
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static inline int tu_tmpdir_remove(void)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+    return system(cmd);
+}
+
+static inline void path_in(char *out, size_t n, const char *name)
+{
+    snprintf(out, n, "%s/%s", tmpdir, name);
+}
 
 /* Deterministic xorshift so failures reproduce. */
 static inline uint64_t tu_rand(uint64_t *s)

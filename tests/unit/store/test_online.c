@@ -26,26 +26,16 @@
 #include "store/online.h"
 #include "store_test_util.h"
 
-static char tmpdir[256];
-
 static int setup(void **state)
 {
     (void)state;
-    snprintf(tmpdir, sizeof(tmpdir), "/tmp/ferry_online_XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
+    return tu_tmpdir_make("online");
 }
 
 static int teardown(void **state)
 {
-    char cmd[300];
     (void)state;
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-    return system(cmd);
-}
-
-static void path_in(char *out, size_t n, const char *name)
-{
-    snprintf(out, n, "%s/%s", tmpdir, name);
+    return tu_tmpdir_remove();
 }
 
 /* all-types table plus an entity column "k" (few distinct values so there
