@@ -120,36 +120,40 @@ int tree__build_perfect(tree_model_t *m, int enable, ferr_t *e)
 
 /* ---- packed layout ----------------------------------------------------- */
 
-static tree_knode_t packed_node(const tree_cnode_t *c, size_t pos, size_t left,
-                                uint16_t nan_slot)
+static uint64_t packed_word(const tree_cnode_t *c, size_t pos, size_t left,
+                            size_t leaf_slot)
 {
-    if (c->left == 0) /* reads NaN, so the step is +1 - 1: a self-loop */
-        return (tree_knode_t){c->value, nan_slot, 1};
-    return (tree_knode_t){
-        c->value,
-        (uint16_t)(2 * (c->word & TREE_FEATURE_MASK) +
-                   !(c->word & TREE_DEFAULT_LEFT)),
-        (int16_t)(left + 1 - pos)};
+    if (c->left == 0) { /* its row word is below it: a step is +1 - 1 */
+        union { float f; uint32_t u; } v = {c->value};
+        return (uint64_t)leaf_slot << TREE_W_SLOT_SHIFT |
+               (uint64_t)v.u << TREE_W_KEY_SHIFT | 1u;
+    }
+    uint64_t slot = 2 * (c->word & TREE_FEATURE_MASK) +
+                    !(c->word & TREE_DEFAULT_LEFT);
+    return slot << TREE_W_SLOT_SHIFT |
+           (uint64_t)tree__key(c->value) << TREE_W_KEY_SHIFT |
+           (uint64_t)(left + 1 - pos);
 }
 
-/* Place tn[src] at k[pos] and its subtree after *next: each node's children
- * pair is allocated when the node is placed, then the left child's subtree
- * is laid out before the right child's (pre-order of sibling pairs), so a
- * step to the left child usually stays in the same cache line. */
-static int packed_pairs(const tree_cnode_t *tn, uint32_t src, tree_knode_t *k,
-                        size_t pos, size_t *next, uint16_t nan_slot)
+/* Place tn[src] at k[pos] and its subtree from *next on: each node's
+ * children pair is allocated when the node is placed, then the left child's
+ * subtree is laid out before the right child's (pre-order of sibling pairs),
+ * so a step to the left child usually stays in the same cache line.
+ * Returns -1 when an offset does not fit in 16 bits. */
+static int packed_pairs(const tree_cnode_t *tn, uint32_t src, uint64_t *k,
+                        size_t pos, size_t *next, size_t leaf_slot)
 {
     size_t c = *next;
     if (tn[src].left == 0) {
-        k[pos] = packed_node(&tn[src], pos, 0, nan_slot);
+        k[pos] = packed_word(&tn[src], pos, 0, leaf_slot);
         return 0;
     }
-    if (c + 1 - pos > INT16_MAX)
+    if (c + 1 - pos > TREE_W_OFF_MASK)
         return -1;
     *next += 2;
-    k[pos] = packed_node(&tn[src], pos, c, nan_slot);
-    if (packed_pairs(tn, tn[src].left, k, c, next, nan_slot) ||
-        packed_pairs(tn, tn[src].left + 1, k, c + 1, next, nan_slot))
+    k[pos] = packed_word(&tn[src], pos, c, leaf_slot);
+    if (packed_pairs(tn, tn[src].left, k, c, next, leaf_slot) ||
+        packed_pairs(tn, tn[src].left + 1, k, c + 1, next, leaf_slot))
         return -1;
     return 0;
 }
@@ -176,82 +180,109 @@ int tree__build_packed(tree_model_t *m, int enable, tree_order_t order,
                        ferr_t *e)
 {
     packed_free(m);
-    if (!enable || m->num_trees == 0 || 2 * m->num_features + 1 > UINT16_MAX ||
-        m->num_cnodes > UINT32_MAX)
+    if (!enable || m->num_trees == 0 || 2 * m->num_features > UINT16_MAX ||
+        m->num_cnodes + m->num_trees + 1 > UINT32_MAX)
         return 0;
-    m->knodes = malloc(m->num_cnodes * sizeof(*m->knodes));
-    m->kroot = malloc((m->num_trees + 1) * sizeof(*m->kroot));
+    /* a NaN threshold has no key; XGBoost never writes one */
+    for (size_t i = 0; i < m->num_cnodes; i++)
+        if (m->cnodes[i].left && m->cnodes[i].value != m->cnodes[i].value)
+            return 0;
+    /* one slot of padding per tree at most (roots at odd indexes); the
+     * array is cache-line aligned so 16-byte aligned pairs stay in a line */
+    size_t cap = m->num_cnodes + m->num_trees + 1;
+    size_t bytes = (cap * sizeof(uint64_t) + 63) / 64 * 64;
+    m->knodes = aligned_alloc(64, bytes);
+    m->kroot = malloc(m->num_trees * sizeof(*m->kroot));
     m->kdepth = malloc(m->num_trees);
     if (!m->knodes || !m->kroot || !m->kdepth) {
         packed_free(m);
         return ferr_set(e, FERR_NOMEM, "model: %zu nodes for the packed layout",
                         m->num_cnodes);
     }
-    const uint16_t nan_slot = (uint16_t)(2 * m->num_features);
+    memset(m->knodes, 0, bytes);
+    const size_t leaf_slot = 2 * m->num_features;
+    size_t pos = 1;
     for (size_t t = 0; t < m->num_trees; t++) {
         const tree_cnode_t *tn = m->cnodes + m->ctree_off[t];
         size_t n = m->ctree_off[t + 1] - m->ctree_off[t];
-        tree_knode_t *k = m->knodes + m->ctree_off[t];
         int ok = 1;
-        m->kroot[t] = (uint32_t)m->ctree_off[t];
+        pos |= 1; /* children pairs then start at even indexes */
+        m->kroot[t] = (uint32_t)pos;
         m->kdepth[t] = (uint8_t)packed_depth(tn, 0); /* <= TREE_MAX_DEPTH */
         if (order == TREE_ORDER_PAIRS) {
-            size_t next = 1;
-            ok = packed_pairs(tn, 0, k, 0, &next, nan_slot) == 0;
+            size_t next = pos + 1;
+            ok = packed_pairs(tn, 0, m->knodes, pos, &next, leaf_slot) == 0;
+            pos = next;
         } else {
+            /* breadth-first as compacted: children pairs at odd indexes */
             for (size_t i = 0; i < n && ok; i++) {
-                ok = tn[i].left == 0 || tn[i].left + 1 - i <= INT16_MAX;
-                k[i] = packed_node(&tn[i], i, tn[i].left, nan_slot);
+                ok = tn[i].left == 0 || tn[i].left + 1 - i <= TREE_W_OFF_MASK;
+                m->knodes[pos + i] = packed_word(&tn[i], i, tn[i].left, leaf_slot);
             }
+            pos += n;
         }
         if (!ok) {
             packed_free(m);
             return 0; /* a tree too wide for 16-bit offsets */
         }
     }
-    m->kroot[m->num_trees] = (uint32_t)m->num_cnodes;
     return 0;
 }
 
-/* The row as the packed layout reads it: xx[2f] is x[f] (NaN when missing,
- * which the step sends left), xx[2f+1] is x[f] with a missing value replaced
- * by +inf (sent right); a default-left split reads the first, any other
- * split the second, a leaf the NaN at xx[2nf]. */
-static inline void widen_row_packed(const float *x, size_t nf, float *xx)
+/* The row as the packed layout reads it (tree_int.h): slot 2f for the
+ * splits whose missing values go left, 2f+1 for the others, both with the
+ * key of x[f], or the missing key of their direction; slot 2nf for leaves. */
+static inline void widen_row_packed(const float *x, size_t nf, uint64_t *xw)
 {
     for (size_t f = 0; f < nf; f++) {
-        xx[2 * f] = x[f];
-        xx[2 * f + 1] = x[f] != x[f] ? INFINITY : x[f];
+        if (x[f] != x[f]) {
+            xw[2 * f] = tree__row_word(2 * f, TREE_KEY_MISSING_LEFT);
+            xw[2 * f + 1] = tree__row_word(2 * f + 1, TREE_KEY_MISSING_RIGHT);
+        } else {
+            uint32_t k = tree__key(x[f]);
+            xw[2 * f] = tree__row_word(2 * f, k);
+            xw[2 * f + 1] = tree__row_word(2 * f + 1, k);
+        }
     }
-    xx[2 * nf] = NAN;
+    xw[2 * nf] = (uint64_t)(2 * nf) << TREE_W_SLOT_SHIFT; /* the leaves' */
 }
 
-/* One level: to the right child (i + r) unless the value is below the
- * threshold or NaN, then to the left one (i + r - 1).  XGBoost's test is
- * !(x < thr) goes right, the same for every non-NaN x, and widen_row_packed
- * has turned NaN into the split's default direction.  !(a >= b) compiles to
- * a compare and a subtract-with-borrow: no branch, no setcc. */
-#define KSTEP(kn, i, xx)                                                     \
+static inline float packed_leaf(uint64_t w)
+{
+    union { uint32_t u; float f; } v = {(uint32_t)(w >> TREE_W_KEY_SHIFT)};
+    return v.f;
+}
+
+/* One level: to the right child (i + off) unless the row word is below the
+ * node word, then to the left one (i + off - 1).  The compare compiles to
+ * cmp + sbb: no branch.  The pair's line is prefetched as soon as the
+ * offset is known, which overlaps its L2 latency with the row load and the
+ * compare (500 x depth 8: 2.3 against 2.7 us a row without it). */
+#define KSTEP(kn, i, xw)                                                     \
     do {                                                                     \
-        const tree_knode_t *n_ = (kn) + (i);                                 \
-        (i) += (size_t)(ptrdiff_t)n_->r - (size_t)!((xx)[n_->x] >= n_->v);   \
+        const uint64_t w_ = (kn)[i];                                         \
+        const size_t nx_ = (i) + (w_ & TREE_W_OFF_MASK);                     \
+        __builtin_prefetch((kn) + nx_);                                      \
+        (i) = nx_ - ((xw)[w_ >> TREE_W_SLOT_SHIFT] < w_);                    \
     } while (0)
 
 /* Trees walked in lock step for one row: their load chains are independent
- * and the out-of-order core overlaps them.  Best-of-7 medians, one run, us
- * per row (100 trees depth 6 / 500 trees depth 8): 8 lanes 0.52 / 4.00,
- * 10 lanes 0.46 / 3.47, 12 lanes 0.45 / 3.22, 16 lanes 0.46 / 3.11 (the
- * compiler spills some of the 16 indexes, but the extra overlap wins).
- * Tried and dropped: an AVX-512 walk (16 trees a vector, two vectors in
- * flight, three gathers a level) took 0.79 / 4.01 us against 0.46 / 3.11:
- * gathers are slower than scalar loads on this CPU (Zen 5, a VM).  Nor did
- * a leaner one win (8-byte nodes by two qword gathers, the row value by
- * vpermt2ps from registers, 2/4/8 vectors in flight): 0.78 / 3.76 us. */
+ * and the out-of-order core overlaps them.  Best-of-200 means of 1,000
+ * random rows, us per row, 500 trees depth 8, one run: the float node of
+ * the previous layout (threshold, 16-bit slot and offset: four loads a
+ * step) 3.10; this word, 12 lanes 2.72, 16 lanes 3.06; with the prefetch,
+ * 12 lanes 2.42, 16 lanes 2.33, 20 lanes 5.1 (spills); roots at odd
+ * indexes 2.29; the slot in the top bits (one shift fewer) 2.23-2.28.
+ * Tried and dropped: AVX-512 walks (16 trees a vector, gathers for the
+ * nodes: 4.0 against 3.1 us); the top 3-5 levels of 16 trees at a time by
+ * vpermt2ps/vcmpps into per-lane bit masks, then the scalar walk: no faster
+ * (3.1-3.5 us), the vector part alone cost as much as the scalar levels it
+ * replaced. */
 #define TREE_KLANES 16
 
-static float margin_packed(const tree_model_t *m, const float *xx)
+static float margin_packed(const tree_model_t *m, const uint64_t *xw)
 {
-    const tree_knode_t *kn = m->knodes;
+    const uint64_t *kn = m->knodes;
     const uint32_t *root = m->kroot;
     const uint8_t *kd = m->kdepth;
     const size_t nt = m->num_trees;
@@ -273,26 +304,26 @@ static float margin_packed(const tree_model_t *m, const float *xx)
         for (int d = 0; d < depth; d++) {
 #pragma GCC unroll 16
             for (size_t k = 0; k < TREE_KLANES; k++)
-                KSTEP(kn, i[k], xx);
+                KSTEP(kn, i[k], xw);
         }
         if (n == TREE_KLANES) {
 #pragma GCC unroll 16
             for (size_t k = 0; k < TREE_KLANES; k++)
-                acc += kn[i[k]].v; /* tree order, like XGBoost */
+                acc += packed_leaf(kn[i[k]]); /* tree order, like XGBoost */
         } else {
             for (size_t k = 0; k < n; k++)
-                acc += kn[i[k]].v;
+                acc += packed_leaf(kn[i[k]]);
         }
     }
     return acc;
 }
 
-/* Rows [0, n) of a block, widened (row r at xx + r * (2nf + 1)):
+/* Rows [0, n) of a block, widened (row r at xw + r * (2nf + 1)):
  * TREE_LANES rows walk each tree in lock step. */
-static void block_packed(const tree_model_t *m, const float *xx, size_t n,
+static void block_packed(const tree_model_t *m, const uint64_t *xw, size_t n,
                          size_t nf, float *acc)
 {
-    const tree_knode_t *kn = m->knodes;
+    const uint64_t *kn = m->knodes;
     const size_t w = 2 * nf + 1;
     for (size_t r = 0; r < n; r++)
         acc[r] = m->base_margin;
@@ -301,7 +332,7 @@ static void block_packed(const tree_model_t *m, const float *xx, size_t n,
         const int depth = m->kdepth[t];
         size_t r = 0;
         for (; r + TREE_LANES <= n; r += TREE_LANES) {
-            const float *x = xx + r * w;
+            const uint64_t *x = xw + r * w;
             size_t i[TREE_LANES];
 #pragma GCC unroll 16
             for (int k = 0; k < TREE_LANES; k++)
@@ -313,13 +344,13 @@ static void block_packed(const tree_model_t *m, const float *xx, size_t n,
             }
 #pragma GCC unroll 16
             for (int k = 0; k < TREE_LANES; k++)
-                acc[r + k] += kn[i[k]].v;
+                acc[r + k] += packed_leaf(kn[i[k]]);
         }
         for (; r < n; r++) {
             size_t i = root;
             for (int d = 0; d < depth; d++)
-                KSTEP(kn, i, xx + r * w);
-            acc[r] += kn[i].v;
+                KSTEP(kn, i, xw + r * w);
+            acc[r] += packed_leaf(kn[i]);
         }
     }
 }
@@ -422,21 +453,28 @@ static void block_compact(const tree_model_t *m, const float *X, size_t n,
 
 /* ---- public entry points ----------------------------------------------- */
 
-/* Rows wider than this take the compact walk in tree_predict_row rather
- * than widening onto the stack. */
-#define TREE_STACK_FEATURES 2048
+/* Rows up to this wide are widened on the stack (8 KB); wider ones on the
+ * heap, whose malloc is small beside walking a model that wide. */
+#define TREE_STACK_FEATURES 512
 
 /* Single rows always take the packed layout when the model has it (it has,
- * unless a tree is too wide for 16-bit offsets or the row too wide for the
- * stack): see the numbers at TREE_KLANES. */
+ * unless a tree is too wide for 16-bit offsets): see the numbers at
+ * TREE_KLANES. */
 static float margin_row(const tree_model_t *m, const float *x)
 {
-    if (m->knodes && m->num_features <= TREE_STACK_FEATURES) {
-        float xx[2 * TREE_STACK_FEATURES + 1];
-        widen_row_packed(x, m->num_features, xx);
-        return margin_packed(m, xx);
+    const size_t nf = m->num_features;
+    if (!m->knodes)
+        return tree__margin_compact(m, x);
+    if (nf <= TREE_STACK_FEATURES) {
+        uint64_t xw[2 * TREE_STACK_FEATURES + 1];
+        widen_row_packed(x, nf, xw);
+        return margin_packed(m, xw);
     }
-    return tree__margin_compact(m, x);
+    uint64_t *xw = xmalloc((2 * nf + 1) * sizeof(*xw));
+    widen_row_packed(x, nf, xw);
+    float v = margin_packed(m, xw);
+    free(xw);
+    return v;
 }
 
 double tree_predict_margin(const tree_model_t *m, const float *x)
@@ -460,25 +498,27 @@ typedef struct batch_job {
 static void batch_run(const batch_job_t *j)
 {
     float acc[TREE_BLOCK_ROWS];
-    float *xx = NULL;
-    size_t nf = j->m->num_features;
-    if ((j->m->knodes || j->m->pnodes) && j->nrows > 0)
-        xx = xmalloc(TREE_BLOCK_ROWS * (2 * nf + 1) * sizeof(float));
+    const size_t nf = j->m->num_features, w = 2 * nf + 1;
+    /* widened rows of a block: floats for the perfect layout, words for the
+     * packed one (perfect first: built only for small models, where its
+     * simpler step wins, tree_int.h) */
+    float *xf = NULL;
+    uint64_t *xw = NULL;
+    if (j->nrows > 0 && j->m->pnodes)
+        xf = xmalloc(TREE_BLOCK_ROWS * w * sizeof(*xf));
+    else if (j->nrows > 0 && j->m->knodes)
+        xw = xmalloc(TREE_BLOCK_ROWS * w * sizeof(*xw));
     for (size_t r0 = 0; r0 < j->nrows; r0 += TREE_BLOCK_ROWS) {
         size_t n = j->nrows - r0 < TREE_BLOCK_ROWS ? j->nrows - r0 : TREE_BLOCK_ROWS;
         const float *X = j->X + r0 * j->stride;
-        if (xx) {
-            /* perfect first: built only for small models, where its
-             * simpler step wins (tree_int.h) */
-            if (j->m->pnodes) {
-                for (size_t r = 0; r < n; r++)
-                    widen_row(X + r * j->stride, nf, xx + r * (2 * nf + 1));
-                block_perfect(j->m, xx, n, nf, acc);
-            } else {
-                for (size_t r = 0; r < n; r++)
-                    widen_row_packed(X + r * j->stride, nf, xx + r * (2 * nf + 1));
-                block_packed(j->m, xx, n, nf, acc);
-            }
+        if (xf) {
+            for (size_t r = 0; r < n; r++)
+                widen_row(X + r * j->stride, nf, xf + r * w);
+            block_perfect(j->m, xf, n, nf, acc);
+        } else if (xw) {
+            for (size_t r = 0; r < n; r++)
+                widen_row_packed(X + r * j->stride, nf, xw + r * w);
+            block_packed(j->m, xw, n, nf, acc);
         } else
             block_compact(j->m, X, n, j->stride, acc);
         if (j->what == TREE_OUT_MARGIN)
@@ -488,7 +528,8 @@ static void batch_run(const batch_job_t *j)
             for (size_t r = 0; r < n; r++)
                 j->out[r0 + r] = tree__transform(j->m->xform, acc[r]);
     }
-    free(xx);
+    free(xf);
+    free(xw);
 }
 
 static void *batch_thread(void *arg)

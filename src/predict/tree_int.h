@@ -7,17 +7,22 @@
  * (numbers: docs/predict.md, measured on this 2-core box in one run):
  *
  *  - "packed": single rows, and batches of models too big for "perfect".
- *    The reachable nodes only, 8 bytes each (float threshold, 16-bit index
- *    into the widened row, 16-bit offset to the right child; the left child
- *    is the slot before it).  A leaf is a node whose step always lands on
- *    itself, so every tree is walked a fixed number of steps (its depth)
- *    without a data-dependent branch, and TREE_KLANES trees are walked in
- *    lock step.  Nodes in pre-order of sibling pairs, so going left mostly
- *    stays in the cache line.  500 trees of depth 8 trained on real-looking
- *    data have ~204 nodes per tree, not 511: 815 KB instead of the 1.5 MB
- *    of the perfect layout, and 3.1 us a row against 4.5 us.  Built unless
- *    a tree is too wide for 16-bit offsets or the model has more than
- *    32,767 features.
+ *    The reachable nodes only, one 64-bit word each (TREE_W_*): the slot
+ *    of the widened row the split reads, the threshold as an
+ *    order-preserving integer key, and the offset to the right child (the
+ *    left child is the slot before it).  The row is widened into words of
+ *    the same shape (tree__row_word), so one unsigned 64-bit compare of
+ *    row word and node word is XGBoost's test, missing values included.
+ *    A leaf is a node whose step always lands on itself, so every tree is
+ *    walked a fixed number of steps (its depth) without a data-dependent
+ *    branch, and TREE_KLANES trees are walked in lock step.  Nodes in
+ *    pre-order of sibling pairs, so going left mostly stays in the cache
+ *    line; each root sits at an odd index so that every pair is 16-byte
+ *    aligned and never straddles a cache line (the step prefetches the
+ *    pair).  500 trees of depth 8 trained on real-looking data have ~204
+ *    nodes per tree, not 511: 815 KB instead of the 1.5 MB of the perfect
+ *    layout.  Built unless a tree is too wide for 16-bit offsets, the
+ *    model has more than 32,767 features or a threshold is NaN.
  *
  *  - "perfect": batches of small models.  Every tree padded to a complete
  *    binary tree of the model's depth D (a leaf above depth D becomes a
@@ -62,13 +67,39 @@ typedef struct tree_pnode {
     uint32_t word;
 } tree_pnode_t;
 
-/* Packed node (8 bytes): see tree__build_packed. */
-typedef struct tree_knode {
-    float v;      /* threshold; at a leaf, the leaf value */
-    uint16_t x;   /* index into the widened row; a leaf reads its NaN slot */
-    int16_t r;    /* right child minus this node (left = right - 1); 1 at a
-                   * leaf, whose test always goes left: a self-loop */
-} tree_knode_t;
+/* Packed node word, high to low:
+ *   bits 63..48  slot of the widened row the split reads (a leaf reads
+ *                slot 2 * num_features, whose word is the slot alone,
+ *                below every leaf's word)
+ *   bits 47..16  tree__key(threshold); at a leaf, the leaf value's bits
+ *   bits 15..0   right child minus this node, >= 1 (left = right - 1);
+ *                1 at a leaf, whose step always goes left: a self-loop
+ * A row word (tree__row_word) has its slot in the same high bits, the
+ * value's key in the middle and 0xffff below, so for the node word w and
+ * the row word x of w's slot, x < w exactly when key(value) < key(threshold),
+ * i.e. when XGBoost goes left. */
+#define TREE_W_SLOT_SHIFT 48
+#define TREE_W_KEY_SHIFT 16
+#define TREE_W_OFF_MASK 0xffffu
+/* Keys of a missing value: below every threshold key (sent left) and
+ * above every one (sent right).  Non-NaN floats map into
+ * [0x007fffff, 0xff800000], so neither collides with a real value. */
+#define TREE_KEY_MISSING_LEFT 0u
+#define TREE_KEY_MISSING_RIGHT 0xffffffffu
+
+/* Order-preserving key of a non-NaN float: a < b exactly when key(a) <
+ * key(b) as unsigned, and key(-0) == key(+0) as -0 == +0 in float. */
+static inline uint32_t tree__key(float f)
+{
+    union { float f; uint32_t u; } v = {f == 0.0f ? 0.0f : f};
+    return (v.u & 0x80000000u) ? ~v.u : v.u | 0x80000000u;
+}
+
+static inline uint64_t tree__row_word(size_t slot, uint32_t key)
+{
+    return (uint64_t)slot << TREE_W_SLOT_SHIFT |
+           (uint64_t)key << TREE_W_KEY_SHIFT | TREE_W_OFF_MASK;
+}
 
 typedef enum {
     TREE_ORDER_BFS = 0,    /* level by level */
@@ -117,7 +148,7 @@ struct tree_model {
 
     /* packed layout (NULL when not built): tree t's nodes start at
      * knodes[kroot[t]] and its walk takes kdepth[t] steps. */
-    tree_knode_t *knodes;
+    uint64_t *knodes;
     uint32_t *kroot;
     uint8_t *kdepth;
 };
