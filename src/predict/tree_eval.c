@@ -14,9 +14,10 @@
  * fixed trip count and no data-dependent branch, which lets several walks
  * run in lock step: 16 trees for one row (TREE_KLANES), 8 rows through one
  * tree in a batch (TREE_LANES).  Their chains are independent and the
- * out-of-order core overlaps them; warm, a step then costs ~0.75 ns, about
- * the core's instruction throughput (500 trees x depth 8: ~3 us a row,
- * 100 x depth 6: ~0.45 us).  Numbers behind each choice are next to it.
+ * out-of-order core overlaps them; warm, a packed step (8 instructions)
+ * then costs ~0.55 ns, about the core's issue width (500 trees x depth 8:
+ * ~2.3 us a row, 100 x depth 6: ~0.4 us).  Numbers behind each choice are
+ * next to it.
  */
 #include <math.h>
 #include <stdbool.h>

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <float.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -71,8 +72,11 @@ static char *mutate(const char *from, const char *to);
  * orders, compact only. */
 static void check_tiny_layouts(tree_model_t *m, float thr0)
 {
+    /* signed zeros and the smallest subnormals: the packed layout compares
+     * integer keys of floats, which must order them as float compares do */
     const float vals[] = {NAN, -5.0f, -1.0f, 0.4999f, 0.5f, 1.0f, 2.0f, 3.0f,
-                          INFINITY, -INFINITY};
+                          INFINITY, -INFINITY, 0.0f, -0.0f, 1e-45f, -1e-45f,
+                          FLT_MAX, -FLT_MAX};
     size_t nv = sizeof(vals) / sizeof(vals[0]);
     for (int layout = 0; layout < 3; layout++) {
         if (layout == 1)
@@ -129,6 +133,31 @@ static void test_infinite_threshold(void **state)
     check_tiny_layouts(m, -INFINITY);
     tree_model_unref(m);
     free(json);
+}
+
+/* Thresholds at the float edges the packed layout's integer keys must get
+ * right: +0 and -0 (equal as floats: -0 at threshold 0 goes right), the
+ * smallest subnormals, the largest finite floats. */
+static void test_edge_thresholds(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        float thr;
+    } edges[] = {{"0.0,", 0.0f},         {"-0.0,", -0.0f},
+                 {"1e-45,", 1e-45f},     {"-1e-45,", -1e-45f},
+                 {"3.4028234663852886e38,", FLT_MAX},
+                 {"-3.4028234663852886e38,", -FLT_MAX}};
+    for (size_t k = 0; k < sizeof(edges) / sizeof(edges[0]); k++) {
+        char to[64];
+        snprintf(to, sizeof(to), "\"split_conditions\":[%s", edges[k].text);
+        char *json = mutate("\"split_conditions\":[0.5,", to);
+        tree_model_t *m = load_ok(json);
+        assert_non_null(m->knodes);
+        check_tiny_layouts(m, edges[k].thr);
+        tree_model_unref(m);
+        free(json);
+    }
 }
 
 /* Replace the first occurrence of `from` in TINY by `to`. */
@@ -471,6 +500,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tiny_model),
         cmocka_unit_test(test_infinite_threshold),
+        cmocka_unit_test(test_edge_thresholds),
         cmocka_unit_test(test_wide_trees),
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_refcount_threads),
