@@ -45,11 +45,13 @@ int cmd_predict(cli_ctx_t *ctx, int argc, char **argv)
         ref = strchr(model, '@') + 1;
         *strchr(name, '@') = '\0';
     }
-    src = xcalloc(p->nsources, sizeof(*src));
     rc = predictor_load(cli_registry(ctx, p), name, ref, p, &pr, &e);
-    for (size_t i = 0; rc == FERR_OK && i < p->nsources; i++)
-        rc = i == 0 && input ? feat_read_source_file(p, 0, input, &src[0], NULL, &e)
-                             : feat_read_source_file(p, i, NULL, &src[i], NULL, &e);
+    /* sources as the version's own spec defines them (predictor.h) */
+    const project_t *vp = rc == FERR_OK ? predictor_project(pr) : p;
+    src = xcalloc(vp->nsources, sizeof(*src));
+    for (size_t i = 0; rc == FERR_OK && i < vp->nsources; i++)
+        rc = i == 0 && input ? feat_read_source_file(vp, 0, input, &src[0], NULL, &e)
+                             : feat_read_source_file(vp, i, NULL, &src[i], NULL, &e);
     if (rc == FERR_OK) {
         scores = xcalloc(src[0]->nrows + 1, sizeof(double));
         rc = predictor_score_raw(pr, src, scores, &feats, &e);
@@ -63,7 +65,7 @@ int cmd_predict(cli_ctx_t *ctx, int argc, char **argv)
             bool is_feature = false;
             for (size_t k = 0; k < predictor_num_features(pr); k++)
                 is_feature |= strcmp(feats->cols[i]->name, predictor_feature(pr, k)) == 0;
-            if (!is_feature && (p->label == NULL || strcmp(feats->cols[i]->name, p->label) != 0))
+            if (!is_feature && (vp->label == NULL || strcmp(feats->cols[i]->name, vp->label) != 0))
                 table_add(o, col_clone(feats->cols[i], NULL), NULL);
         }
         memcpy(sc->f64, scores, feats->nrows * sizeof(double));
@@ -90,7 +92,7 @@ int cmd_predict(cli_ctx_t *ctx, int argc, char **argv)
         cli_error("predict: %s", ferr_msg(&e));
     free(scores);
     table_free(feats);
-    for (size_t i = 0; i < p->nsources; i++)
+    for (size_t i = 0; i < vp->nsources; i++)
         table_free(src[i]);
     free(src);
     predictor_unref(pr);

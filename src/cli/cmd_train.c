@@ -197,9 +197,10 @@ static int config_from_project(const project_t *p, train_config_t *c,
 }
 
 /* Manifest pieces the registry stores with the model. */
-static json_t *build_manifest(const project_t *p, const train_result_t *r,
-                              const table_t *t, const feat_schema_t *fs,
-                              const char *fcol_path, double seconds, ferr_t *e)
+static json_t *build_manifest(const cli_ctx_t *ctx, const project_t *p,
+                              const train_result_t *r, const table_t *t,
+                              const feat_schema_t *fs, const char *fcol_path,
+                              double seconds, ferr_t *e)
 {
     json_t *m = json_object(), *metrics = json_object(), *conf = json_object();
     json_t *schema = NULL, *profile = NULL, *lineage, *files;
@@ -261,12 +262,18 @@ static json_t *build_manifest(const project_t *p, const train_result_t *r,
     json_object_set(m, "feature_pipeline", fs->vocabularies);
     json_object_set_new(m, "lineage", lineage);
     {
-        /* the spec as trained, so a version can be rebuilt or served
-         * without the project file it came from */
+        /* the spec as trained (the file and the --set overrides applied
+         * to it), so a version is served by the feature definitions it was
+         * trained with, whatever the project file says later */
         char *text = NULL;
         size_t n = 0;
-        if (file_read_all(p->file, 16u << 20, &text, &n, NULL) == FERR_OK)
+        if (file_read_all(p->file, 16u << 20, &text, &n, NULL) == FERR_OK) {
+            json_t *sets = json_array();
+            for (size_t i = 0; i < ctx->nsets; i++)
+                json_array_append_new(sets, json_string(ctx->sets[i]));
             json_object_set_new(m, "spec_yaml", json_stringn(text, n));
+            json_object_set_new(m, "spec_sets", sets);
+        }
         free(text);
     }
     json_object_set_new(m, "data_files", json_pack("[s]", fcol_path));
@@ -408,7 +415,7 @@ int cmd_train(cli_ctx_t *ctx, int argc, char **argv)
         rc = train_run(t, &cfg, &res, &e);
     if (rc == FERR_OK) {
         print_metrics(ctx, &res);
-        manifest = build_manifest(p, &res, t, &fs, fcol.p, now_seconds() - t0, &e);
+        manifest = build_manifest(ctx, p, &res, t, &fs, fcol.p, now_seconds() - t0, &e);
         rc = manifest ? FERR_OK : FERR_EXTERNAL;
     }
     if (rc == FERR_OK)

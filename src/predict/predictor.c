@@ -31,8 +31,42 @@ struct predictor {
     char **features;
     size_t nfeatures;
     feat_schema_t schema;   /* vocabularies for FEAT_APPLY */
-    const project_t *project;
+    const project_t *project; /* frozen, or the caller's */
+    project_t *frozen;      /* owned: the spec as trained, if recorded */
 };
+
+/* The project as the version was trained: the manifest's spec_yaml with
+ * its spec_sets applied, paths resolved against the caller's project
+ * directory (where the raw files are). */
+static int load_frozen_spec(predictor_t *pr, const json_t *m, const char *name,
+                            const project_t *p, ferr_t *e)
+{
+    const json_t *text = json_object_get(m, "spec_yaml");
+    const json_t *jsets = json_object_get(m, "spec_sets"), *it;
+    size_t i, nsets = json_is_array(jsets) ? json_array_size(jsets) : 0;
+    const char **sets = xcalloc(nsets + 1, sizeof(*sets));
+    char label[320];
+    int rc = FERR_OK;
+
+    if (jsets && !json_is_array(jsets))
+        rc = ferr_set(e, FERR_CORRUPT, "manifest: $.spec_sets: expected an "
+                      "array of strings");
+    json_array_foreach(jsets, i, it) {
+        if (rc == FERR_OK && !json_is_string(it))
+            rc = ferr_set(e, FERR_CORRUPT, "manifest: $.spec_sets[%zu]: "
+                          "expected a string", i);
+        sets[i] = json_string_value(it);
+    }
+    snprintf(label, sizeof(label), "%s v%d spec_yaml", name, pr->version);
+    if (rc == FERR_OK)
+        rc = project_load_mem(label, json_string_value(text),
+                              json_string_length(text), p ? p->dir : ".",
+                              sets, nsets, &pr->frozen, e);
+    free(sets);
+    if (rc == FERR_OK)
+        pr->project = pr->frozen;
+    return rc;
+}
 
 static int load_features(predictor_t *pr, const json_t *manifest, ferr_t *e)
 {
@@ -94,6 +128,11 @@ int predictor_load(const char *registry_dir, const char *name,
         else
             rc = tree_model_load_json(bytes, n, &pr->tree, e);
     }
+    if (rc == FERR_OK && json_is_string(json_object_get(m, "spec_yaml")))
+        rc = load_frozen_spec(pr, m, name, p, e);
+    if (rc == FERR_OK && pr->project == NULL)
+        rc = ferr_set(e, FERR_USAGE, "no feature spec: the version records "
+                      "none and no project was given");
     if (rc == FERR_OK) {
         voc = json_object_get(m, "feature_pipeline");
         pr->schema.vocabularies = json_is_object(voc) ? json_incref(voc) :
@@ -134,10 +173,12 @@ void predictor_unref(predictor_t *pr)
     free(pr->features);
     free(pr->objective);
     feat_schema_free(&pr->schema);
+    project_free(pr->frozen);
     free(pr);
 }
 
 int predictor_version(const predictor_t *pr) { return pr->version; }
+const project_t *predictor_project(const predictor_t *pr) { return pr->project; }
 double predictor_threshold(const predictor_t *pr) { return pr->threshold; }
 const char *predictor_objective(const predictor_t *pr) { return pr->objective; }
 size_t predictor_num_features(const predictor_t *pr) { return pr->nfeatures; }

@@ -6,14 +6,18 @@
  * for XGBoost, the linear model otherwise), its feature list in model
  * order, the learned feature state (one-hot vocabularies) from the
  * manifest, and the decision threshold.  Raw records go through the
- * project's own feature pipeline (feat_run in APPLY mode), so a record
- * sent to the server is featurized by exactly the code that built the
- * training table.
+ * feature pipeline (feat_run in APPLY mode) of the spec the version was
+ * trained with: the manifest's spec_yaml with its spec_sets applied, not
+ * whatever the project file says today.  So a record sent to the server is
+ * featurized by exactly the definitions that built the training table, and
+ * editing ferry.yaml cannot skew a deployed version.  Versions that record
+ * no spec (models imported from elsewhere) use the project passed in.
  *
  * Ownership: immutable after load and reference-counted (atomics), so a
  * server can swap in a newly promoted version while requests still hold
  * the old one: predictor_ref() per request, predictor_unref() when done.
- * The project passed to predictor_load must outlive the predictor.
+ * The project passed to predictor_load (its directory resolves the
+ * frozen spec's relative paths) must outlive the predictor.
  */
 #ifndef FERRY_PREDICTOR_H
 #define FERRY_PREDICTOR_H
@@ -35,6 +39,8 @@ predictor_t *predictor_ref(predictor_t *pr);
 void predictor_unref(predictor_t *pr);
 
 int predictor_version(const predictor_t *pr);
+/* The spec raw records go through: the frozen one, or the caller's. */
+const project_t *predictor_project(const predictor_t *pr);
 double predictor_threshold(const predictor_t *pr);
 const char *predictor_objective(const predictor_t *pr);
 size_t predictor_num_features(const predictor_t *pr);
@@ -44,9 +50,9 @@ const char *predictor_feature(const predictor_t *pr, size_t i);
  * out has t->nrows entries (probability or value). */
 int predictor_score_features(const predictor_t *pr, const table_t *t,
                              double *out, ferr_t *e);
-/* Score RAW source records: the project's pipeline runs on `sources`
- * (sources[0] the primary, as feat_read_sources gives them), then the
- * model.  *features (if not NULL) receives the feature table. */
+/* Score RAW source records: predictor_project()'s pipeline runs on
+ * `sources` (sources[0] the primary, read with that project's source
+ * definitions, as feat_read_sources gives them), then the model.  *features (if not NULL) receives the feature table. */
 int predictor_score_raw(const predictor_t *pr, table_t *const *sources,
                         double *out, table_t **features, ferr_t *e);
 

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# predict_frozen_spec.sh - a registered version keeps the feature spec it
+# was trained with: editing ferry.yaml afterwards must not change how that
+# version featurizes raw records, and --set overrides given at training time
+# are part of the frozen spec.
+#
+#   v1: trained on the generated project;  s1 = predict @1
+#   edit ferry.yaml (age becomes a constant): predict @1 must still give s1
+#   v2: trained on the edited file: its scores differ (the edit matters)
+#   v3: trained on the edited file with --set restoring age: the same model
+#       bytes as v1, and predict @3 (no --set) gives s1 again
+set -euo pipefail
+: "${FERRY_BIN:?}"
+TMP=$(mktemp -d /tmp/ferry_frozen.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+die() { echo "FAIL: $*" >&2; exit 1; }
+F() { "$FERRY_BIN" -C "$TMP/p" --quiet "$@"; }
+AGE='years_between(birthday, loan_date)'
+
+"$FERRY_BIN" init credit-risk "$TMP/p" --rows 8000 >/dev/null
+head -n 1501 "$TMP/p/data/loans.csv" >"$TMP/few.csv"
+F features build
+F train 2>/dev/null
+F predict --model credit-risk@1 --input "$TMP/few.csv" --output "$TMP/s1.csv" 2>/dev/null
+[ "$(wc -l <"$TMP/s1.csv")" -eq 1501 ] || die "expected 1500 scored rows"
+
+grep -qF "expr: $AGE" "$TMP/p/ferry.yaml" || die "generated project changed shape"
+sed -i "s/expr: $AGE/expr: 40/" "$TMP/p/ferry.yaml"
+F predict --model credit-risk@1 --input "$TMP/few.csv" --output "$TMP/s1b.csv" 2>/dev/null
+cmp -s "$TMP/s1.csv" "$TMP/s1b.csv" || die "v1 scored differently after the project file changed"
+
+F features build
+F train 2>/dev/null
+F predict --model credit-risk@2 --input "$TMP/few.csv" --output "$TMP/s2.csv" 2>/dev/null
+cmp -s "$TMP/s1.csv" "$TMP/s2.csv" && die "v2 (age constant) scored like v1: the edit had no effect"
+
+F --set "features[2].expr=$AGE" features build
+F --set "features[2].expr=$AGE" train 2>/dev/null
+V="$TMP/p/registry/credit-risk/versions"
+cmp -s "$V/1/model.json" "$V/3/model.json" || die "v3 (age restored by --set) is not v1's model"
+F predict --model credit-risk@3 --input "$TMP/few.csv" --output "$TMP/s3.csv" 2>/dev/null
+cmp -s "$TMP/s1.csv" "$TMP/s3.csv" || die "v3 ignored the --set it was trained with"
+grep -qF "\"features[2].expr=$AGE\"" "$V/3/manifest.json" || die "manifest lacks spec_sets"
+echo "predict_frozen_spec: v1 unchanged by an edit of ferry.yaml; v3 keeps its --set"
