@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Issues 4 and 5 acceptance on the full 777,715-row generated loan log:
+# Issues 4, 5 and 6 acceptance on the full 777,715-row generated loan log:
 # ferry's offline table equals, row for row, what the SQL from
 # `ferry features sql --dialect sqlite` gives in sqlite3 (floats 1e-9); then
 # a model trains on it with a grouped split and scale_pos_weight: auto,
-# prints AUC and the confusion matrix, and is registered as champion.
+# prints AUC and the confusion matrix, and is registered as champion; then
+# ferry's tree predictor scores every row of that feature table exactly as
+# XGBoost does (bench_predict_compare exits 1 above 1e-6).
 set -euo pipefail
 TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
 /usr/bin/python3 "$FERRY_SHARED/data/gen_credit_risk.py" > "$TMP/loans.csv"
@@ -28,3 +30,7 @@ spw = float(m["params"]["scale_pos_weight"])
 print("credit: test auc %.4f, scale_pos_weight %.2f, rows %s" % (m["metrics"]["test"]["auc"], spw, m["rows"]))
 assert spw > 20, spw  # ~1.5% positives: negatives/positives
 '
+
+/usr/bin/python3 "$FERRY_SRC/tests/integration/ref/model_columns.py" \
+  "$TMP/reg/credit-risk/versions/1/model.json" "$TMP/out/features.csv" "$TMP/table.csv"
+"$FERRY_BUILD/bench_predict_compare" "$TMP/reg/credit-risk/versions/1/model.json" "$TMP/table.csv"

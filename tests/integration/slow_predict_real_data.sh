@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # slow_predict_real_data.sh - ferry's tree predictor vs XGBoost 1.7.4 on
 # every row of the raw numeric columns of flights_scl.csv and of a generated
-# loan log (models trained here by Python xgboost; the lead re-points this at
-# the credit and flights feature tables), on every other objective ferry
+# loan log (models trained here by Python xgboost; the feature tables
+# themselves are checked with ferry-trained models in train_flight_delay.sh
+# and slow_credit_full.sh), on every other objective ferry
 # supports and on unbalanced lossguide trees; each also on 20,000 random
 # rows drawn from the data's columns with 10% missing (the 100,000-row
 # acceptance run is slow_predict_xgb_diff.sh).

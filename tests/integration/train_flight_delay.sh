@@ -3,7 +3,8 @@
 # on the flight-delay one-hot features, whose recall of the minority class
 # (delayed) on a held-out third is above 0.60; the same data, spec and seed
 # give a byte-identical model file twice in a row; the version is registered
-# and promoted to champion.
+# and promoted to champion.  Issue 6: ferry's tree predictor scores every row
+# of the feature table exactly as XGBoost does.
 set -euo pipefail
 TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
 F=("$FERRY_BIN" -C "$FERRY_SRC/examples/flight-delay" --set "sources.flights.path=$FERRY_SHARED/data/flights_scl.csv"
@@ -36,4 +37,7 @@ for n in 2 777 68206; do
   got=$(sed -n 2p "$TMP/one_scored.csv" | awk -F, '{print $(NF-1)}')
   [ "$want" = "$got" ] || { echo "row $n: batch $want, single $got" >&2; exit 1; }
 done
+/usr/bin/python3 "$FERRY_SRC/tests/integration/ref/model_columns.py" \
+  "$TMP/reg/flight-delay/versions/1/model.json" "$TMP/out/features.csv" "$TMP/table.csv"
+"$FERRY_BUILD/bench_predict_compare" "$TMP/reg/flight-delay/versions/1/model.json" "$TMP/table.csv" --single 500
 echo "flight delay: model bytes identical across two runs; single records score as in the batch"
