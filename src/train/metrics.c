@@ -60,13 +60,37 @@ static int cmp_scored(const void *pa, const void *pb)
     return a->i < b->i ? -1 : a->i > b->i;
 }
 
-static scored_t *sort_desc(const double *s, size_t n)
+/* The ranking curve: one point per distinct score, by descending score,
+ * with the true and false positives of calling every row that scores at
+ * least that much positive.  A tie group moves the curve in one step, so
+ * tied scores count as half-ordered (sklearn's definitions).  Returns the
+ * number of points; *out (malloc'd) holds them. */
+typedef struct { double s, tp, fp; } curve_pt_t;
+
+static size_t ranking_curve(const double *y, const double *s, size_t n,
+                            curve_pt_t **out)
 {
     scored_t *v = xmalloc((n ? n : 1) * sizeof(*v));
+    curve_pt_t *c = xmalloc((n ? n : 1) * sizeof(*c));
+    size_t k = 0;
+    double tp = 0, fp = 0;
     for (size_t i = 0; i < n; i++)
         v[i] = (scored_t){s[i], i};
     qsort(v, n, sizeof(*v), cmp_scored);
-    return v;
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        for (; j < n && v[j].s == v[i].s; j++) {
+            if (y[v[j].i] > 0.5)
+                tp++;
+            else
+                fp++;
+        }
+        c[k++] = (curve_pt_t){v[i].s, tp, fp};
+        i = j;
+    }
+    free(v);
+    *out = c;
+    return k;
 }
 
 double metric_roc_auc(const double *y, const double *s, size_t n, double thr)
@@ -81,23 +105,16 @@ double metric_roc_auc(const double *y, const double *s, size_t n, double thr)
     }
     if (P == 0 || N == 0)
         return NAN;
-    scored_t *v = sort_desc(s, n);
-    double tp = 0, fp = 0, area = 0;
-    for (size_t i = 0; i < n;) {
-        double tp0 = tp, fp0 = fp;
-        size_t j = i;
-        while (j < n && v[j].s == v[i].s) {
-            if (y[v[j].i] > 0.5)
-                tp++;
-            else
-                fp++;
-            j++;
-        }
+    curve_pt_t *c;
+    size_t k = ranking_curve(y, s, n, &c);
+    double tp0 = 0, fp0 = 0, area = 0;
+    for (size_t i = 0; i < k; i++) {
         /* trapezoid between consecutive curve points */
-        area += (fp / N - fp0 / N) * (tp / P + tp0 / P) / 2.0;
-        i = j;
+        area += (c[i].fp / N - fp0 / N) * (c[i].tp / P + tp0 / P) / 2.0;
+        tp0 = c[i].tp;
+        fp0 = c[i].fp;
     }
-    free(v);
+    free(c);
     return area;
 }
 
@@ -109,23 +126,16 @@ double metric_avg_prec(const double *y, const double *s, size_t n, double thr)
         P += y[i] > 0.5;
     if (P == 0)
         return NAN;
-    scored_t *v = sort_desc(s, n);
-    double tp = 0, fp = 0, ap = 0, rprev = 0;
-    for (size_t i = 0; i < n && tp < P;) {
-        size_t j = i;
-        while (j < n && v[j].s == v[i].s) {
-            if (y[v[j].i] > 0.5)
-                tp++;
-            else
-                fp++;
-            j++;
-        }
-        double r = tp / P, p = tp / (tp + fp);
+    curve_pt_t *c;
+    size_t k = ranking_curve(y, s, n, &c);
+    double ap = 0, rprev = 0;
+    /* points after the last positive add no recall: stop there */
+    for (size_t i = 0; i < k && rprev < 1.0; i++) {
+        double r = c[i].tp / P, p = c[i].tp / (c[i].tp + c[i].fp);
         ap += (r - rprev) * p;
         rprev = r;
-        i = j;
     }
-    free(v);
+    free(c);
     return ap;
 }
 
@@ -213,26 +223,18 @@ double metric_best_f1_threshold(const double *y, const double *s, size_t n)
         P += y[i] > 0.5;
     if (P == 0 || n == 0)
         return 0.5;
-    scored_t *v = sort_desc(s, n);
-    double tp = 0, fp = 0, best = -1, best_thr = 0.5;
-    for (size_t i = 0; i < n;) {
-        size_t j = i;
-        while (j < n && v[j].s == v[i].s) {
-            if (y[v[j].i] > 0.5)
-                tp++;
-            else
-                fp++;
-            j++;
-        }
-        /* predicting s >= v[i].s positive: F1 = 2tp / (tp + fp + P) */
-        double f1 = 2 * tp / (tp + fp + P);
+    curve_pt_t *c;
+    size_t k = ranking_curve(y, s, n, &c);
+    double best = -1, best_thr = 0.5;
+    for (size_t i = 0; i < k; i++) {
+        /* predicting s >= c[i].s positive: F1 = 2tp / (tp + fp + P) */
+        double f1 = 2 * c[i].tp / (c[i].tp + c[i].fp + P);
         if (f1 > best) {
             best = f1;
-            best_thr = v[i].s;
+            best_thr = c[i].s;
         }
-        i = j;
     }
-    free(v);
+    free(c);
     return best_thr;
 }
 
