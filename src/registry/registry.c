@@ -188,14 +188,12 @@ static int write_json(const char *path, const json_t *j, ferr_t *e)
 int reg_open(const char *dir, reg_t **out, ferr_t *e)
 {
     reg_t *r;
-    int rc;
     *out = NULL;
     if (dir == NULL || dir[0] == '\0')
         return ferr_set(e, FERR_USAGE, "no registry directory given");
-    rc = mkdir_p(dir, e);
-    if (rc)
-        return ferr_prefix(e, "registry: ");
-    if (!is_dir(dir))
+    /* created by the first write (reg_lock), so reading a registry that
+     * does not exist yet leaves nothing behind */
+    if (access(dir, F_OK) == 0 && !is_dir(dir))
         return ferr_set(e, FERR_IO, "registry %s: not a directory", dir);
     r = xcalloc(1, sizeof(*r));
     r->dir = xstrdup(dir);
@@ -221,6 +219,8 @@ const char *reg_dir(const reg_t *r)
 
 static int reg_lock(reg_t *r, ferr_t *e)
 {
+    if (mkdir_p(r->dir, e))
+        return ferr_prefix(e, "registry: ");
     char *path = path_of(r, ".lock");
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) {
@@ -1004,6 +1004,10 @@ int reg_list(reg_t *r, const char *name, json_t **out, ferr_t *e)
         return FERR_OK;
     }
     d = opendir(r->dir);
+    if (d == NULL && errno == ENOENT) {
+        *out = json_array(); /* nothing registered yet */
+        return FERR_OK;
+    }
     if (d == NULL)
         return ferr_set(e, FERR_IO, "registry %s: %s", r->dir,
                         strerror(errno));

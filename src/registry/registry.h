@@ -60,7 +60,8 @@ typedef struct reg_gate {
 /* Largest model file the registry will read back (export, import). */
 #define REG_MODEL_MAX (2048u << 20)
 
-/* Open (creating if needed) the registry at dir. */
+/* Open the registry at dir; the directory is created by the first write,
+ * so read-only use of a registry that does not exist creates nothing. */
 int reg_open(const char *dir, reg_t **out, ferr_t *e);
 void reg_close(reg_t *r);
 const char *reg_dir(const reg_t *r);

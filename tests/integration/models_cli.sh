@@ -48,6 +48,11 @@ b.save_model("bad_nonames.json")
 open("features.txt", "w").write("# exported from the notebook\nage\namount\ntenure\nscore\n")
 EOF
 
+# ---- reading a registry that does not exist creates nothing ---------------
+[ "$(F models list --json)" = "[]" ] || die "empty registry: list is not []"
+expect_fail 1 "no model named 'credit'" F models show credit@1
+[ ! -e "$REG" ] || die "a read-only command created the registry directory"
+
 # ---- import, list, show ----------------------------------------------------
 F models import credit good.json --metrics good.json.metrics >/dev/null
 F models import credit bad_nonames.json --features features.txt \
