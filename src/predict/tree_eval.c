@@ -172,9 +172,11 @@ static void packed_free(tree_model_t *m)
     free(m->knodes);
     free(m->kroot);
     free(m->kdepth);
+    free(m->kgdepth);
     m->knodes = NULL;
     m->kroot = NULL;
     m->kdepth = NULL;
+    m->kgdepth = NULL;
 }
 
 int tree__build_packed(tree_model_t *m, int enable, tree_order_t order,
@@ -193,9 +195,11 @@ int tree__build_packed(tree_model_t *m, int enable, tree_order_t order,
     size_t cap = m->num_cnodes + m->num_trees + 1;
     size_t bytes = (cap * sizeof(uint64_t) + 63) / 64 * 64;
     m->knodes = aligned_alloc(64, bytes);
-    m->kroot = malloc(m->num_trees * sizeof(*m->kroot));
+    const size_t ngroups = (m->num_trees + TREE_KLANES - 1) / TREE_KLANES;
+    m->kroot = malloc(ngroups * TREE_KLANES * sizeof(*m->kroot));
     m->kdepth = malloc(m->num_trees);
-    if (!m->knodes || !m->kroot || !m->kdepth) {
+    m->kgdepth = calloc(ngroups, 1);
+    if (!m->knodes || !m->kroot || !m->kdepth || !m->kgdepth) {
         packed_free(m);
         return ferr_set(e, FERR_NOMEM, "model: %zu nodes for the packed layout",
                         m->num_cnodes);
@@ -226,7 +230,12 @@ int tree__build_packed(tree_model_t *m, int enable, tree_order_t order,
             packed_free(m);
             return 0; /* a tree too wide for 16-bit offsets */
         }
+        if (m->kdepth[t] > m->kgdepth[t / TREE_KLANES])
+            m->kgdepth[t / TREE_KLANES] = m->kdepth[t];
     }
+    /* the last group's spare lanes walk its last tree again, ignored */
+    for (size_t t = m->num_trees; t < ngroups * TREE_KLANES; t++)
+        m->kroot[t] = m->kroot[m->num_trees - 1];
     return 0;
 }
 
@@ -248,10 +257,19 @@ static inline void widen_row_packed(const float *x, size_t nf, uint64_t *xw)
     xw[2 * nf] = (uint64_t)(2 * nf) << TREE_W_SLOT_SHIFT; /* the leaves' */
 }
 
-static inline float packed_leaf(uint64_t w)
+/* The leaf value of the word at kn[i]: its bits 47..16, which on a
+ * little-endian machine are the 4 bytes at offset 2, so the add takes the
+ * float straight from memory (one instruction instead of four). */
+static inline float packed_leaf(const uint64_t *kn, size_t i)
 {
-    union { uint32_t u; float f; } v = {(uint32_t)(w >> TREE_W_KEY_SHIFT)};
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    float f;
+    memcpy(&f, (const char *)(kn + i) + TREE_W_KEY_SHIFT / 8, sizeof(f));
+    return f;
+#else
+    union { uint32_t u; float f; } v = {(uint32_t)(kn[i] >> TREE_W_KEY_SHIFT)};
     return v.f;
+#endif
 }
 
 /* One level: to the right child (i + off) unless the row word is below the
@@ -267,53 +285,44 @@ static inline float packed_leaf(uint64_t w)
         (i) = nx_ - ((xw)[w_ >> TREE_W_SLOT_SHIFT] < w_);                    \
     } while (0)
 
-/* Trees walked in lock step for one row: their load chains are independent
- * and the out-of-order core overlaps them.  Best-of-200 means of 1,000
- * random rows, us per row, 500 trees depth 8, one run: the float node of
- * the previous layout (threshold, 16-bit slot and offset: four loads a
- * step) 3.10; this word, 12 lanes 2.72, 16 lanes 3.06; with the prefetch,
- * 12 lanes 2.42, 16 lanes 2.33, 20 lanes 5.1 (spills); roots at odd
- * indexes 2.29; the slot in the top bits (one shift fewer) 2.23-2.28.
- * Tried and dropped: AVX-512 walks (16 trees a vector, gathers for the
- * nodes: 4.0 against 3.1 us); the top 3-5 levels of 16 trees at a time by
- * vpermt2ps/vcmpps into per-lane bit masks, then the scalar walk: no faster
- * (3.1-3.5 us), the vector part alone cost as much as the scalar levels it
- * replaced. */
-#define TREE_KLANES 16
-
+/* TREE_KLANES (tree_int.h): trees walked in lock step for one row; their
+ * load chains are independent and the out-of-order core overlaps them.
+ * Best-of-200 means of 1,000 random rows, us per row, 500 trees depth 8,
+ * one run: the float node of the previous layout (threshold, 16-bit slot
+ * and offset: four loads a step) 3.10; this word, 12 lanes 2.72, 16 lanes
+ * 3.06; with the prefetch, 12 lanes 2.42, 16 lanes 2.33, 20 lanes 5.1
+ * (spills); roots at odd indexes 2.29; the slot in the top bits (one shift
+ * fewer) 2.23-2.28.  Tried and dropped: AVX-512 walks (16 trees a vector,
+ * gathers for the nodes: 4.0 against 3.1 us); the top 3-5 levels of 16
+ * trees at a time by vpermt2ps/vcmpps into per-lane bit masks, then the
+ * scalar walk: no faster (3.1-3.5 us), the vector part alone cost as much
+ * as the scalar levels it replaced; thresholds as per-feature ranks (16
+ * bits) so the word can hold the child's absolute index (7 instructions a
+ * step): the row's binary searches cost more than the step saved. */
 static float margin_packed(const tree_model_t *m, const uint64_t *xw)
 {
     const uint64_t *kn = m->knodes;
     const uint32_t *root = m->kroot;
-    const uint8_t *kd = m->kdepth;
     const size_t nt = m->num_trees;
     float acc = m->base_margin;
 
-    for (size_t t = 0; t < nt; t += TREE_KLANES) {
-        /* the last group is padded with repeats of its last tree, walked
-         * and ignored: 4 trees walked one by one after 96 in groups cost
-         * 20% of a 100-tree row */
-        const size_t n = nt - t < TREE_KLANES ? nt - t : TREE_KLANES;
+    for (size_t g = 0, t = 0; t < nt; g++, t += TREE_KLANES) {
         size_t i[TREE_KLANES];
-        int depth = 0;
 #pragma GCC unroll 16
-        for (size_t k = 0; k < TREE_KLANES; k++) {
-            size_t tk = t + (k < n ? k : n - 1);
-            i[k] = root[tk];
-            depth = kd[tk] > depth ? kd[tk] : depth;
-        }
-        for (int d = 0; d < depth; d++) {
+        for (size_t k = 0; k < TREE_KLANES; k++)
+            i[k] = root[t + k]; /* padded: the last group is whole too */
+        for (int d = 0; d < m->kgdepth[g]; d++) {
 #pragma GCC unroll 16
             for (size_t k = 0; k < TREE_KLANES; k++)
                 KSTEP(kn, i[k], xw);
         }
-        if (n == TREE_KLANES) {
+        if (nt - t >= TREE_KLANES) {
 #pragma GCC unroll 16
             for (size_t k = 0; k < TREE_KLANES; k++)
-                acc += packed_leaf(kn[i[k]]); /* tree order, like XGBoost */
+                acc += packed_leaf(kn, i[k]); /* tree order, like XGBoost */
         } else {
-            for (size_t k = 0; k < n; k++)
-                acc += packed_leaf(kn[i[k]]);
+            for (size_t k = 0; k < nt - t; k++)
+                acc += packed_leaf(kn, i[k]);
         }
     }
     return acc;
@@ -345,13 +354,13 @@ static void block_packed(const tree_model_t *m, const uint64_t *xw, size_t n,
             }
 #pragma GCC unroll 16
             for (int k = 0; k < TREE_LANES; k++)
-                acc[r + k] += packed_leaf(kn[i[k]]);
+                acc[r + k] += packed_leaf(kn, i[k]);
         }
         for (; r < n; r++) {
             size_t i = root;
             for (int d = 0; d < depth; d++)
                 KSTEP(kn, i, xw + r * w);
-            acc[r] += packed_leaf(kn[i]);
+            acc[r] += packed_leaf(kn, i);
         }
     }
 }

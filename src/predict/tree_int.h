@@ -53,6 +53,8 @@
 #define TREE_MAX_NODES (1u << 24)    /* per tree */
 #define TREE_MAX_FEATURES (1u << 24) /* feature index fits the packed word */
 #define TREE_MAX_TREES (1u << 20)
+/* Trees walked in lock step for one row (numbers in tree_eval.c). */
+#define TREE_KLANES 16
 #define TREE_PERFECT_MAX_DEPTH 10
 /* half of this machine's 1 MB L2, leaving room for the rows */
 #define TREE_PERFECT_MAX_BYTES ((size_t)512 << 10)
@@ -147,10 +149,13 @@ struct tree_model {
     int pdepth;
 
     /* packed layout (NULL when not built): tree t's nodes start at
-     * knodes[kroot[t]] and its walk takes kdepth[t] steps. */
+     * knodes[kroot[t]] and its walk takes kdepth[t] steps.  kroot is padded
+     * to whole groups of TREE_KLANES trees with repeats of the last root,
+     * and kgdepth[g] is the deepest tree of group g. */
     uint64_t *knodes;
     uint32_t *kroot;
     uint8_t *kdepth;
+    uint8_t *kgdepth;
 };
 
 /* Build (or drop, with enable = 0) the perfect layout; used by the loader and

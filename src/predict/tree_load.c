@@ -596,6 +596,7 @@ void tree_model_unref(tree_model_t *m)
     free(m->knodes);
     free(m->kroot);
     free(m->kdepth);
+    free(m->kgdepth);
     free(m);
 }
 
