@@ -46,6 +46,8 @@ void progress_start(progress_t *p, const char *label, const char *unit,
     p->unit = unit;
     p->total = total;
     p->done = 0;
+    p->unit2 = NULL;
+    p->done2 = 0;
     p->t0 = p->tlast = now_seconds();
     p->active = progress_enabled();
     p->printed = false;
@@ -63,10 +65,21 @@ static void human(double v, char *out, size_t n)
         snprintf(out, n, "%.0f", v);
 }
 
+void progress_show_count(progress_t *p, const char *unit2)
+{
+    p->unit2 = unit2;
+}
+
+void progress_update2(progress_t *p, uint64_t done, uint64_t done2)
+{
+    p->done2 = done2;
+    progress_update(p, done);
+}
+
 void progress_update(progress_t *p, uint64_t done)
 {
     double t, rate;
-    char r[32], d[32];
+    char r[32], d[32], second[96] = "";
 
     p->done = done;
     if (!p->active)
@@ -76,17 +89,24 @@ void progress_update(progress_t *p, uint64_t done)
         return;
     p->tlast = t;
     rate = (t > p->t0) ? (double)done / (t - p->t0) : 0.0;
+    if (p->unit2) {
+        char r2[32], d2[32];
+        human((double)p->done2, d2, sizeof(d2));
+        human(t > p->t0 ? (double)p->done2 / (t - p->t0) : 0.0, r2, sizeof(r2));
+        snprintf(second, sizeof(second), ", %s %s (%s %s/s)", d2, p->unit2,
+                 r2, p->unit2);
+    }
     human(rate, r, sizeof(r));
     human((double)done, d, sizeof(d));
     if (p->total > 0 && rate > 0) {
         double eta = (double)(p->total - (done < p->total ? done : p->total)) /
                      rate;
-        fprintf(stderr, "\r\033[K%s: %s %s (%.0f%%), %s %s/s, ETA %.0fs",
+        fprintf(stderr, "\r\033[K%s: %s %s (%.0f%%), %s %s/s%s, ETA %.0fs",
                 p->label, d, p->unit, 100.0 * (double)done / (double)p->total,
-                r, p->unit, eta);
+                r, p->unit, second, eta);
     } else {
-        fprintf(stderr, "\r\033[K%s: %s %s, %s %s/s", p->label, d, p->unit, r,
-                p->unit);
+        fprintf(stderr, "\r\033[K%s: %s %s, %s %s/s%s", p->label, d, p->unit,
+                r, p->unit, second);
     }
     p->printed = true;
 }

@@ -17,6 +17,9 @@ typedef struct progress {
     const char *unit;   /* "rows", "bytes", "configs" (borrowed) */
     uint64_t total;     /* 0 when unknown: no ETA */
     uint64_t done;
+    const char *unit2;  /* a second count shown with its rate, e.g. "rows"
+                         * while the total is in bytes; NULL: none */
+    uint64_t done2;
     double t0, tlast;
     bool active;
     bool printed;
@@ -28,6 +31,10 @@ bool progress_enabled(void);
 void progress_start(progress_t *p, const char *label, const char *unit,
                     uint64_t total);
 void progress_update(progress_t *p, uint64_t done);
+/* Show a second count (unit2, e.g. rows while done counts bytes) and its
+ * rate on the same line; progress_start clears it. */
+void progress_show_count(progress_t *p, const char *unit2);
+void progress_update2(progress_t *p, uint64_t done, uint64_t done2);
 /* Clear the line (if one was printed). */
 void progress_finish(progress_t *p);
 

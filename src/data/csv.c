@@ -229,6 +229,7 @@ typedef struct csv_ctx {
     char **slab;
     progress_t prog;
     atomic_size_t progress_bytes;
+    atomic_size_t progress_rows; /* records parsed, for the rows/s figure */
 } csv_ctx_t;
 
 typedef struct csv_chunk {
@@ -841,7 +842,7 @@ static size_t parse_record(const csv_ctx_t *cx, csv_chunk_t *ch,
 static void chunk_parse(csv_ctx_t *cx, csv_chunk_t *ch, bool report)
 {
     scanner_t sc;
-    size_t pos = ch->start, line = 0, last_report = ch->start;
+    size_t pos = ch->start, line = 0, last_report = ch->start, last_line = 0;
     size_t bytes = ch->stop > ch->start ? ch->stop - ch->start : 0;
 
     scan_init(&sc, cx);
@@ -860,17 +861,22 @@ static void chunk_parse(csv_ctx_t *cx, csv_chunk_t *ch, bool report)
         pos = next;
         if (ch->fatal)
             break;
-        if (pos - last_report > (4u << 20)) {
+        if (pos - last_report > (1u << 20)) {
             size_t done = atomic_fetch_add(&cx->progress_bytes,
                                            pos - last_report) +
                           (pos - last_report);
+            size_t rows = atomic_fetch_add(&cx->progress_rows,
+                                           line - last_line) +
+                          (line - last_line);
             last_report = pos;
+            last_line = line;
             if (report)
-                progress_update(&cx->prog, done);
+                progress_update2(&cx->prog, done, rows);
         }
     }
     if (pos > last_report)
         atomic_fetch_add(&cx->progress_bytes, pos - last_report);
+    atomic_fetch_add(&cx->progress_rows, line - last_line);
     ch->end = ch->fatal ? cx->n : pos;
     ch->lines = line;
 }
@@ -1596,9 +1602,12 @@ static int csv_read_src(const char *name, csv_src_t *src, const csv_opts_t *o,
         }
     }
 
-    bool progress = !o->quiet && src->n > (64u << 20);
-    if (progress)
+    /* smaller files finish before a line would show */
+    bool progress = !o->quiet && src->n > (8u << 20);
+    if (progress) {
         progress_start(&cx.prog, cx.name, "bytes", src->n);
+        progress_show_count(&cx.prog, "rows");
+    }
     size_t line = cx.header_lines + 1, rows = 0, rejected = 0;
     size_t base = 0, start = cx.data_start;
     for (;;) {

@@ -9,6 +9,9 @@ export FERRY_PROGRESS_INTERVAL=0   # every update, however fast the machine
 build() { script -qec "$FERRY_BIN $* -C p features build" /dev/null | tr '\r' '\n'; }
 build > tty.log
 grep -Eq "/s, ETA [0-9]+s" tty.log || { echo "no progress on a terminal:" >&2; cat tty.log >&2; exit 1; }
+# reading the CSV shows records and their rate besides bytes
+grep -Eq "loans.csv: .* bytes .*[0-9.]+[kMG]? rows \([0-9.]+[kMG]? rows/s\), ETA" tty.log ||
+    { echo "no rows/s while reading the CSV:" >&2; cat tty.log >&2; exit 1; }
 build --quiet > quiet.log
 if grep -q "ETA" quiet.log; then echo "progress despite --quiet" >&2; exit 1; fi
 "$FERRY_BIN" -C p features build > pipe.log 2>&1
