@@ -16,6 +16,9 @@
  * Ownership: immutable after load and reference-counted (atomics), so a
  * server can swap in a newly promoted version while requests still hold
  * the old one: predictor_ref() per request, predictor_unref() when done.
+ * A route keeps its current version in a refslot (base/refslot.h), whose
+ * get/set make that hand-over safe between threads (test_hot_swap in
+ * tests/unit/predict runs it under ASan with tree models).
  * The project passed to predictor_load (its directory resolves the
  * frozen spec's relative paths) must outlive the predictor.
  */

@@ -12,12 +12,14 @@
 #include <float.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xgboost/c_api.h>
 
+#include "base/refslot.h"
 #include "predict/tree.h"
 #include "predict/tree_int.h"
 
@@ -262,6 +264,70 @@ static void test_refcount_threads(void **state)
     tree_model_unref(NULL);
 }
 
+/* Hot reload: readers score through whatever model a refslot holds while
+ * a writer keeps installing freshly loaded ones (two versions that disagree
+ * on the test row).  Every score must be one of the two versions' exact
+ * margins, and under ASan a reference dropped too early is a
+ * use-after-free. */
+typedef struct {
+    refslot_t *slot;
+    double want[2];
+    long seen[2];
+    atomic_int *stop;
+} swap_reader_t;
+
+static void *slot_model_ref(void *p) { return tree_model_ref(p); }
+static void slot_model_unref(void *p) { tree_model_unref(p); }
+
+static void *swap_reader(void *arg)
+{
+    swap_reader_t *r = arg;
+    const float x[2] = {0.4f, -2.0f};
+    while (!atomic_load(r->stop)) {
+        tree_model_t *m = refslot_get(r->slot);
+        double v = tree_predict_margin(m, x);
+        if (v == r->want[0])
+            r->seen[0]++;
+        else if (v == r->want[1])
+            r->seen[1]++;
+        else
+            abort();
+        tree_model_unref(m);
+    }
+    return NULL;
+}
+
+static void test_hot_swap(void **state)
+{
+    (void)state;
+    char *json_b = mutate("\"split_conditions\":[0.5,", "\"split_conditions\":[0.3,");
+    const char *json[2] = {TINY, json_b};
+    refslot_t slot;
+    atomic_int stop = 0;
+    swap_reader_t r[4];
+    pthread_t t[4];
+    refslot_init(&slot, slot_model_ref, slot_model_unref);
+    refslot_set(&slot, load_ok(TINY));
+    for (int i = 0; i < 4; i++) {
+        r[i] = (swap_reader_t){&slot, {expect_margin(0.4f, -2.0f, 0.5f),
+                                       expect_margin(0.4f, -2.0f, 0.3f)},
+                               {0, 0}, &stop};
+        assert_int_equal(pthread_create(&t[i], NULL, swap_reader, &r[i]), 0);
+    }
+    assert_true(r[0].want[0] != r[0].want[1]);
+    for (int k = 0; k < 2000; k++)
+        refslot_set(&slot, load_ok(json[k % 2 == 0])); /* b, a, b, ... */
+    atomic_store(&stop, 1);
+    long total = 0;
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        total += r[i].seen[0] + r[i].seen[1];
+    }
+    assert_true(total > 0);
+    refslot_destroy(&slot);
+    free(json_b);
+}
+
 #define XCHECK(call) assert_int_equal((call), 0)
 
 static uint64_t rnd(uint64_t *s)
@@ -504,6 +570,7 @@ int main(void)
         cmocka_unit_test(test_wide_trees),
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_refcount_threads),
+        cmocka_unit_test(test_hot_swap),
         cmocka_unit_test(test_vs_xgboost_logistic),
         cmocka_unit_test(test_vs_xgboost_regression),
         cmocka_unit_test(test_vs_xgboost_deep),
