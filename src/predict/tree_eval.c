@@ -12,8 +12,9 @@
  * next node), so one walk at a time leaves the core idle most of the time.
  * Both the packed and the perfect layout (tree_int.h) give every walk a
  * fixed trip count and no data-dependent branch, which lets several walks
- * run in lock step: 16 trees for one row (TREE_KLANES), 8 rows through one
- * tree in a batch (TREE_LANES).  Their chains are independent and the
+ * run in lock step: 16 trees for one row (TREE_KLANES; a batch runs each
+ * group of 16 trees over every row of a block), 8 rows through one tree in
+ * a batch of a small model (perfect layout, TREE_LANES).  Their chains are independent and the
  * out-of-order core overlaps them; warm, a packed step (8 instructions)
  * then costs ~0.5 ns, about the core's issue width (500 trees x depth 8:
  * ~2.1 us a row, 100 x depth 6: ~0.34 us).  Numbers behind each choice are
@@ -301,70 +302,53 @@ static inline float packed_leaf(const uint64_t *kn, size_t i)
  * step): the row's binary searches cost more than the step saved.  Per
  * group, the depth and whole-group roots come precomputed (tree__build_
  * packed) and leaves are added from memory: 2.4 -> 2.1 us. */
-static float margin_packed(const tree_model_t *m, const uint64_t *xw)
+/* Group g (trees t .. t + TREE_KLANES) for one widened row: its leaves
+ * added to acc in tree order. */
+static inline float group_packed(const tree_model_t *m, size_t g,
+                                 const uint64_t *xw, float acc)
 {
     const uint64_t *kn = m->knodes;
-    const uint32_t *root = m->kroot;
-    const size_t nt = m->num_trees;
-    float acc = m->base_margin;
-
-    for (size_t g = 0, t = 0; t < nt; g++, t += TREE_KLANES) {
-        size_t i[TREE_KLANES];
+    const size_t t = g * TREE_KLANES, nt = m->num_trees;
+    size_t i[TREE_KLANES];
+#pragma GCC unroll 16
+    for (size_t k = 0; k < TREE_KLANES; k++)
+        i[k] = m->kroot[t + k]; /* padded: the last group is whole too */
+    for (int d = 0; d < m->kgdepth[g]; d++) {
 #pragma GCC unroll 16
         for (size_t k = 0; k < TREE_KLANES; k++)
-            i[k] = root[t + k]; /* padded: the last group is whole too */
-        for (int d = 0; d < m->kgdepth[g]; d++) {
+            KSTEP(kn, i[k], xw);
+    }
+    if (nt - t >= TREE_KLANES) {
 #pragma GCC unroll 16
-            for (size_t k = 0; k < TREE_KLANES; k++)
-                KSTEP(kn, i[k], xw);
-        }
-        if (nt - t >= TREE_KLANES) {
-#pragma GCC unroll 16
-            for (size_t k = 0; k < TREE_KLANES; k++)
-                acc += packed_leaf(kn, i[k]); /* tree order, like XGBoost */
-        } else {
-            for (size_t k = 0; k < nt - t; k++)
-                acc += packed_leaf(kn, i[k]);
-        }
+        for (size_t k = 0; k < TREE_KLANES; k++)
+            acc += packed_leaf(kn, i[k]); /* tree order, like XGBoost */
+    } else {
+        for (size_t k = 0; k < nt - t; k++)
+            acc += packed_leaf(kn, i[k]);
     }
     return acc;
 }
 
-/* Rows [0, n) of a block, widened (row r at xw + r * (2nf + 1)):
- * TREE_LANES rows walk each tree in lock step. */
+static float margin_packed(const tree_model_t *m, const uint64_t *xw)
+{
+    float acc = m->base_margin;
+    for (size_t g = 0; g * TREE_KLANES < m->num_trees; g++)
+        acc = group_packed(m, g, xw, acc);
+    return acc;
+}
+
+/* Rows [0, n) of a block, widened (row r at xw + r * (2nf + 1)): each
+ * group of trees walks every row of the block in turn, so the group's
+ * nodes stay in L1 while the block's rows pass through them. */
 static void block_packed(const tree_model_t *m, const uint64_t *xw, size_t n,
                          size_t nf, float *acc)
 {
-    const uint64_t *kn = m->knodes;
     const size_t w = 2 * nf + 1;
     for (size_t r = 0; r < n; r++)
         acc[r] = m->base_margin;
-    for (size_t t = 0; t < m->num_trees; t++) {
-        const size_t root = m->kroot[t];
-        const int depth = m->kdepth[t];
-        size_t r = 0;
-        for (; r + TREE_LANES <= n; r += TREE_LANES) {
-            const uint64_t *x = xw + r * w;
-            size_t i[TREE_LANES];
-#pragma GCC unroll 16
-            for (int k = 0; k < TREE_LANES; k++)
-                i[k] = root;
-            for (int d = 0; d < depth; d++) {
-#pragma GCC unroll 16
-                for (int k = 0; k < TREE_LANES; k++)
-                    KSTEP(kn, i[k], x + k * w);
-            }
-#pragma GCC unroll 16
-            for (int k = 0; k < TREE_LANES; k++)
-                acc[r + k] += packed_leaf(kn, i[k]);
-        }
-        for (; r < n; r++) {
-            size_t i = root;
-            for (int d = 0; d < depth; d++)
-                KSTEP(kn, i, xw + r * w);
-            acc[r] += packed_leaf(kn, i);
-        }
-    }
+    for (size_t g = 0; g * TREE_KLANES < m->num_trees; g++)
+        for (size_t r = 0; r < n; r++)
+            acc[r] = group_packed(m, g, xw + r * w, acc[r]);
 }
 
 /* The row as the perfect layout reads it: xx[2f] is x[f] with a missing

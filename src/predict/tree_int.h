@@ -29,12 +29,16 @@
  *    split on feature 0 whose both sides end in copies of that leaf).
  *    Internal nodes are implicit-indexed (children of i are 2i+1, 2i+2), 8
  *    bytes each; the 2^D leaves follow in their own float array.  The step
- *    needs no offset load, so 8 rows walking one tree in lock step beat the
- *    packed layout while the padded trees stay in L2 (100 trees depth 6:
- *    0.50 against 0.70 us a row); beyond that the padding costs more than it
- *    saves (500 x depth 8: 7.4 against 6.2 us).  Built when D <=
- *    TREE_PERFECT_MAX_DEPTH and the padded size stays under
- *    TREE_PERFECT_MAX_BYTES.
+ *    needs no offset load and no group padding, so 8 rows walking one tree
+ *    in lock step beat the packed layout while the padded trees stay in L1;
+ *    beyond that the packed batch (a group of 16 trees over every row of a
+ *    block) wins.  Batch of 100,000 rows, one thread, us a row, perfect /
+ *    packed (padded size): 10 trees depth 3 0.041 / 0.176 (1 KB), 50 x 4
+ *    0.180 / 0.275 (9 KB), 100 x 4 0.339 / 0.394 (18 KB), 30 x 6 0.158 /
+ *    0.230 (23 KB), 200 x 4 0.688 / 0.612 (37 KB), 60 x 6 0.362 / 0.383
+ *    (46 KB), 100 x 6 0.494 / 0.453 (76 KB), 300 x 5 1.208 / 0.919
+ *    (113 KB).  Built when D <= TREE_PERFECT_MAX_DEPTH and the padded size
+ *    stays under TREE_PERFECT_MAX_BYTES.
  *
  *  - "compact": the reachable nodes of each tree in breadth-first order with
  *    the two children adjacent, 12 bytes a node.  Always built: the source
@@ -56,8 +60,9 @@
 /* Trees walked in lock step for one row (numbers in tree_eval.c). */
 #define TREE_KLANES 16
 #define TREE_PERFECT_MAX_DEPTH 10
-/* half of this machine's 1 MB L2, leaving room for the rows */
-#define TREE_PERFECT_MAX_BYTES ((size_t)512 << 10)
+/* the crossover measured above: about this core's L1 (48 KB) less the
+ * block's rows */
+#define TREE_PERFECT_MAX_BYTES ((size_t)32 << 10)
 
 /* Packed split word: feature index in the low 31 bits, bit 31 set when a
  * missing value goes left. */
