@@ -3,6 +3,7 @@
  */
 #include "predict/predictor.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -39,7 +40,7 @@ struct predictor {
  * its spec_sets applied, paths resolved against the caller's project
  * directory (where the raw files are). */
 static int load_frozen_spec(predictor_t *pr, const json_t *m, const char *name,
-                            const project_t *p, ferr_t *e)
+                            const char *where, const project_t *p, ferr_t *e)
 {
     const json_t *text = json_object_get(m, "spec_yaml");
     const json_t *jsets = json_object_get(m, "spec_sets"), *it;
@@ -49,12 +50,12 @@ static int load_frozen_spec(predictor_t *pr, const json_t *m, const char *name,
     int rc = FERR_OK;
 
     if (jsets && !json_is_array(jsets))
-        rc = ferr_set(e, FERR_CORRUPT, "manifest: $.spec_sets: expected an "
-                      "array of strings");
+        rc = ferr_set(e, FERR_CORRUPT, "%s: $.spec_sets: expected an "
+                      "array of strings", where);
     json_array_foreach(jsets, i, it) {
         if (rc == FERR_OK && !json_is_string(it))
-            rc = ferr_set(e, FERR_CORRUPT, "manifest: $.spec_sets[%zu]: "
-                          "expected a string", i);
+            rc = ferr_set(e, FERR_CORRUPT, "%s: $.spec_sets[%zu]: "
+                          "expected a string", where, i);
         sets[i] = json_string_value(it);
     }
     snprintf(label, sizeof(label), "%s v%d spec_yaml", name, pr->version);
@@ -68,21 +69,22 @@ static int load_frozen_spec(predictor_t *pr, const json_t *m, const char *name,
     return rc;
 }
 
-static int load_features(predictor_t *pr, const json_t *manifest, ferr_t *e)
+static int load_features(predictor_t *pr, const json_t *manifest,
+                         const char *where, ferr_t *e)
 {
     json_t *f = json_object_get(manifest, "features"), *it;
     size_t i;
     if (!json_is_array(f) || json_array_size(f) == 0)
-        return ferr_set(e, FERR_CORRUPT, "manifest: $.features must be a "
-                        "non-empty array");
+        return ferr_set(e, FERR_CORRUPT, "%s: $.features must be a "
+                        "non-empty array", where);
     pr->nfeatures = json_array_size(f);
     pr->features = xcalloc(pr->nfeatures, sizeof(char *));
     json_array_foreach(f, i, it) {
         const char *name = json_is_string(it) ? json_string_value(it) :
                            json_string_value(json_object_get(it, "name"));
         if (name == NULL)
-            return ferr_set(e, FERR_CORRUPT, "manifest: $.features[%zu]: no "
-                            "name", i);
+            return ferr_set(e, FERR_CORRUPT, "%s: $.features[%zu]: no "
+                            "name", where, i);
         pr->features[i] = xstrdup(name);
     }
     return FERR_OK;
@@ -112,8 +114,11 @@ int predictor_load(const char *registry_dir, const char *name,
         rc = reg_model_path(reg, name, pr->version, &path, e);
     if (rc == FERR_OK)
         rc = file_read_all(path, PREDICTOR_MAX_MODEL_BYTES, &bytes, &n, e);
+    char where[PATH_MAX];
+    snprintf(where, sizeof(where), "%s/%s/versions/%d/manifest.json",
+             registry_dir, name, pr->version);
     if (rc == FERR_OK)
-        rc = load_features(pr, m, e);
+        rc = load_features(pr, m, where, e);
     if (rc == FERR_OK) {
         json_t *th = json_object_get(m, "threshold");
         pr->objective = xstrdup(json_string_value(json_object_get(m, "objective"))
@@ -129,7 +134,7 @@ int predictor_load(const char *registry_dir, const char *name,
             rc = tree_model_load_json(bytes, n, &pr->tree, e);
     }
     if (rc == FERR_OK && json_is_string(json_object_get(m, "spec_yaml")))
-        rc = load_frozen_spec(pr, m, name, p, e);
+        rc = load_frozen_spec(pr, m, name, where, p, e);
     if (rc == FERR_OK && pr->project == NULL)
         rc = ferr_set(e, FERR_USAGE, "no feature spec: the version records "
                       "none and no project was given");

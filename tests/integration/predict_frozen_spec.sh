@@ -42,3 +42,19 @@ F predict --model credit-risk@3 --input "$TMP/few.csv" --output "$TMP/s3.csv" 2>
 cmp -s "$TMP/s1.csv" "$TMP/s3.csv" || die "v3 ignored the --set it was trained with"
 grep -qF "\"features[2].expr=$AGE\"" "$V/3/manifest.json" || die "manifest lacks spec_sets"
 echo "predict_frozen_spec: v1 unchanged by an edit of ferry.yaml; v3 keeps its --set"
+
+# a damaged frozen spec is an error naming the manifest field or YAML line
+/usr/bin/python3 - "$V/1/manifest.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+m["spec_sets"] = ["features[2].expr=x", 7]
+json.dump(m, open(sys.argv[1], "w"))
+PY
+set +e
+F predict --model credit-risk@1 --input "$TMP/few.csv" --output "$TMP/bad.csv" 2>"$TMP/err"
+rc=$?
+set -e
+[ "$rc" -ne 0 ] || die "a damaged spec_sets was accepted"
+grep -qF 'versions/1/manifest.json: $.spec_sets[1]: expected a string' "$TMP/err" || die "unclear error: $(cat "$TMP/err")"
+[ ! -e "$TMP/bad.csv" ] || die "output written despite the error"
+echo "predict_frozen_spec: a damaged spec_sets is refused: $(cat "$TMP/err")"
