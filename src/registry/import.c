@@ -13,6 +13,7 @@
 #include "registry/registry.h"
 
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "base/mem.h"
@@ -190,9 +191,25 @@ int reg_import_xgboost(reg_t *r, const char *name, const void *model,
         goto out;
 
     feats = json_array();
-    for (size_t i = 0; i < nf; i++)
-        json_array_append_new(feats, json_pack("{s:s,s:s}", "name",
-                                               features[i], "type", "float"));
+    {
+        /* XGBoost's own feature types, when it saved them: "int"/"i" are
+         * integers, "indicator" is 0/1, "c" categorical; anything else
+         * ("float", "q", none) is a float */
+        static const struct { const char *xgb, *ferry; } types[] = {
+            {"int", "int"}, {"i", "int"}, {"indicator", "bool"},
+            {"c", "category"}};
+        const json_t *ft = json_object_get(learner, "feature_types");
+        bool use = json_is_array(ft) && json_array_size(ft) == nf;
+        for (size_t i = 0; i < nf; i++) {
+            const char *x = use ? json_string_value(json_array_get(ft, i)) : NULL;
+            const char *type = "float";
+            for (size_t k = 0; x && k < sizeof(types) / sizeof(types[0]); k++)
+                if (strcmp(x, types[k].xgb) == 0)
+                    type = types[k].ferry;
+            json_array_append_new(feats, json_pack("{s:s,s:s}", "name",
+                                                   features[i], "type", type));
+        }
+    }
     params = json_pack("{s:s?,s:I}", "booster",
                        json_string_value(json_object_get(
                            json_object_get(learner, "gradient_booster"),

@@ -41,7 +41,9 @@ def fit(labels, depth, path):
                "weight": b.get_score(importance_type="weight")},
               open(path + ".imp", "w"))
     return b
-fit(y, 3, "good.json")
+g = fit(y, 3, "good.json")
+g.feature_types = ["int", "float", "q", "i"]   # XGBoost's own type names
+g.save_model("typed.json")
 b = fit(pd.Series(rng.permutation(y.values)), 4, "bad.json")
 b.feature_names = None   # a model saved without names: --features needed
 b.save_model("bad_nonames.json")
@@ -54,6 +56,13 @@ expect_fail 1 "no model named 'credit'" F models show credit@1
 [ ! -e "$REG" ] || die "a read-only command created the registry directory"
 
 # ---- import, list, show ----------------------------------------------------
+# feature types come from the model's own feature_types when it has them
+"$FERRY_BIN" --registry "$TMP/reg_typed" models import typed typed.json >/dev/null
+"$FERRY_BIN" --registry "$TMP/reg_typed" --json models show typed@1 | $PY -c '
+import json, sys
+t = [(f["name"], f["type"]) for f in json.load(sys.stdin)["features"]]
+assert t == [("age", "int"), ("amount", "float"), ("tenure", "float"), ("score", "int")], t
+' || die "imported feature types"
 F models import credit good.json --metrics good.json.metrics >/dev/null
 F models import credit bad_nonames.json --features features.txt \
     --metrics bad.json.metrics >/dev/null
