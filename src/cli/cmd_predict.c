@@ -16,7 +16,8 @@
 
 int cmd_predict(cli_ctx_t *ctx, int argc, char **argv)
 {
-    const char *model = NULL, *input = NULL, *output = NULL;
+    const char *model = NULL, *input = NULL, *output = NULL, *rejects = NULL;
+    feat_read_report_t rep = {0};
     project_t *p;
     predictor_t *pr = NULL;
     table_t **src, *feats = NULL;
@@ -33,6 +34,8 @@ int cmd_predict(cli_ctx_t *ctx, int argc, char **argv)
             input = argv[++i];
         else if (strcmp(argv[i], "--output") == 0 && i + 1 < argc)
             output = argv[++i];
+        else if (strcmp(argv[i], "--rejects") == 0 && i + 1 < argc)
+            rejects = argv[++i];
         else {
             cli_error("predict: unknown option '%s'", argv[i]);
             return 2;
@@ -45,13 +48,21 @@ int cmd_predict(cli_ctx_t *ctx, int argc, char **argv)
         ref = strchr(model, '@') + 1;
         *strchr(name, '@') = '\0';
     }
-    rc = predictor_load(cli_registry(ctx, p), name, ref, p, &pr, &e);
+    rc = predictor_load(cli_registry(ctx, p), name, ref, p, ctx->sets,
+                        ctx->nsets, &pr, &e);
     /* sources as the version's own spec defines them (predictor.h) */
     const project_t *vp = rc == FERR_OK ? predictor_project(pr) : p;
     src = xcalloc(vp->nsources, sizeof(*src));
+    /* rejected input rows go to --rejects or are only counted: scoring
+     * leaves the rejects files of the last `features build` alone */
     for (size_t i = 0; rc == FERR_OK && i < vp->nsources; i++)
-        rc = i == 0 && input ? feat_read_source_file(vp, 0, input, &src[0], NULL, &e)
-                             : feat_read_source_file(vp, i, NULL, &src[i], NULL, &e);
+        rc = feat_read_source_file(vp, i, i == 0 ? input : NULL,
+                                   i == 0 ? rejects : NULL, &src[i],
+                                   i == 0 ? &rep : NULL, &e);
+    if (rc == FERR_OK && rep.rejected > 0)
+        fprintf(stderr, "predict: %zu input rows rejected, not scored%s%s\n",
+                rep.rejected, rejects ? ": see " : " (--rejects FILE keeps them)",
+                rejects ? rejects : "");
     if (rc == FERR_OK) {
         scores = xcalloc(src[0]->nrows + 1, sizeof(double));
         rc = predictor_score_raw(pr, src, scores, &feats, &e);

@@ -20,9 +20,14 @@ int cmd_reference(cli_ctx_t *ctx, int argc, char **argv)
     project_reference_md(&b);
     buf_puts(&b, "\n## Commands\n\n| command | usage | what it does |\n"
                  "| --- | --- | --- |\n");
-    for (const cli_command_t *c = cli_commands; c->name; c++)
-        buf_printf(&b, "| `%s` | `ferry %s` | %s |\n", c->name, c->usage,
-                   c->summary);
+    for (const cli_command_t *c = cli_commands; c->name; c++) {
+        /* a '|' in a usage (NAME[@ALIAS|@VERSION]) would end the table
+         * cell, even inside backticks: escape it */
+        buf_printf(&b, "| `%s` | `ferry ", c->name);
+        for (const char *u = c->usage; *u; u++)
+            buf_puts(&b, *u == '|' ? "\\|" : (char[2]){*u, '\0'});
+        buf_printf(&b, "` | %s |\n", c->summary);
+    }
     fwrite(b.p, 1, b.n, stdout);
     buf_free(&b);
     return 0;

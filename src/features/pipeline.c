@@ -28,14 +28,15 @@
 
 /* ---- reading ----------------------------------------------------------- */
 
-static int read_source(const project_t *p, const proj_source_t *s,
-                       const char *path, table_t **out,
+/* Read source s from path (NULL: its own file); rejected rows go to
+ * rejects_path (NULL: counted, not written). */
+static int read_source(const proj_source_t *s, const char *path,
+                       const char *rejects_path, table_t **out,
                        feat_read_report_t *rep, ferr_t *e)
 {
     csv_opts_t o;
     csv_colopt_t *cols = xcalloc(s->ncols, sizeof(*cols));
     csv_report_t r = {0};
-    buf_t rejects = {0};
     int rc;
 
     csv_opts_init(&o);
@@ -48,11 +49,7 @@ static int read_source(const project_t *p, const proj_source_t *s,
     o.max_rejects = (size_t)s->max_rejects;
     o.max_reject_frac = s->max_reject_frac;
     o.threads = (int)s->threads;
-    if (s->rejects_path)
-        buf_puts(&rejects, s->rejects_path);
-    else
-        buf_printf(&rejects, "%s/rejects-%s.csv", p->output_dir, s->name);
-    o.rejects_path = rejects.p;
+    o.rejects_path = rejects_path;
     for (size_t i = 0; i < s->ncols; i++) {
         cols[i].name = s->cols[i].name;
         cols[i].rename = s->cols[i].rename;
@@ -63,9 +60,7 @@ static int read_source(const project_t *p, const proj_source_t *s,
     }
     o.cols = cols;
     o.ncols = s->ncols;
-    rc = mkdir_p(p->output_dir, e);
-    if (rc == FERR_OK)
-        rc = csv_read_file(path ? path : s->path, &o, out, &r, e);
+    rc = csv_read_file(path ? path : s->path, &o, out, &r, e);
     if (rep) {
         rep->rows = r.rows;
         rep->rejected = r.rejected;
@@ -73,16 +68,25 @@ static int read_source(const project_t *p, const proj_source_t *s,
         rep->seconds = r.seconds;
     }
     free(cols);
-    buf_free(&rejects);
     return rc;
 }
 
 int feat_read_sources(const project_t *p, table_t **tables,
                       feat_read_report_t *reports, ferr_t *e)
 {
+    int rc = mkdir_p(p->output_dir, e);
+    if (rc)
+        return rc;
     for (size_t i = 0; i < p->nsources; i++) {
-        int rc = read_source(p, &p->sources[i], NULL, &tables[i],
-                             reports ? &reports[i] : NULL, e);
+        const proj_source_t *s = &p->sources[i];
+        buf_t rejects = {0};
+        if (s->rejects_path)
+            buf_puts(&rejects, s->rejects_path);
+        else
+            buf_printf(&rejects, "%s/rejects-%s.csv", p->output_dir, s->name);
+        rc = read_source(s, NULL, rejects.p, &tables[i],
+                         reports ? &reports[i] : NULL, e);
+        buf_free(&rejects);
         if (rc) {
             for (size_t j = 0; j < i; j++) {
                 table_free(tables[j]);
@@ -95,9 +99,10 @@ int feat_read_sources(const project_t *p, table_t **tables,
 }
 
 int feat_read_source_file(const project_t *p, size_t i, const char *path,
-                          table_t **out, feat_read_report_t *report, ferr_t *e)
+                          const char *rejects_path, table_t **out,
+                          feat_read_report_t *report, ferr_t *e)
 {
-    return read_source(p, &p->sources[i], path, out, report, e);
+    return read_source(&p->sources[i], path, rejects_path, out, report, e);
 }
 
 /* ---- features ------------------------------------------------------------ */

@@ -44,10 +44,13 @@ typedef struct feat_read_report {
 int feat_read_sources(const project_t *p, table_t **tables,
                       feat_read_report_t *reports, ferr_t *e);
 
-/* Read source i of p from another file with the same options (scoring a
- * file of raw records). */
+/* Read source i of p from path (NULL: its own file) with the same options
+ * (scoring a file of raw records).  Rejected rows go to rejects_path, or
+ * are only counted (report->rejected) when it is NULL: scoring never
+ * overwrites the rejects file of the last `features build`. */
 int feat_read_source_file(const project_t *p, size_t i, const char *path,
-                          table_t **out, feat_read_report_t *report, ferr_t *e);
+                          const char *rejects_path, table_t **out,
+                          feat_read_report_t *report, ferr_t *e);
 
 /* Compute the feature table from the loaded sources: joins, features,
  * then keep carry columns, kept features and the label, in that order.

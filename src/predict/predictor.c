@@ -40,12 +40,13 @@ struct predictor {
  * its spec_sets applied, paths resolved against the caller's project
  * directory (where the raw files are). */
 static int load_frozen_spec(predictor_t *pr, const json_t *m, const char *name,
-                            const char *where, const project_t *p, ferr_t *e)
+                            const char *where, const project_t *p,
+                            const char *const *extra, size_t nextra, ferr_t *e)
 {
     const json_t *text = json_object_get(m, "spec_yaml");
     const json_t *jsets = json_object_get(m, "spec_sets"), *it;
     size_t i, nsets = json_is_array(jsets) ? json_array_size(jsets) : 0;
-    const char **sets = xcalloc(nsets + 1, sizeof(*sets));
+    const char **sets = xcalloc(nsets + nextra + 1, sizeof(*sets));
     char label[320];
     int rc = FERR_OK;
 
@@ -58,11 +59,13 @@ static int load_frozen_spec(predictor_t *pr, const json_t *m, const char *name,
                           "expected a string", where, i);
         sets[i] = json_string_value(it);
     }
+    for (size_t k = 0; k < nextra; k++)
+        sets[nsets + k] = extra[k];
     snprintf(label, sizeof(label), "%s v%d spec_yaml", name, pr->version);
     if (rc == FERR_OK)
         rc = project_load_mem(label, json_string_value(text),
                               json_string_length(text), p ? p->dir : ".",
-                              sets, nsets, &pr->frozen, e);
+                              sets, nsets + nextra, &pr->frozen, e);
     free(sets);
     if (rc == FERR_OK)
         pr->project = pr->frozen;
@@ -91,7 +94,8 @@ static int load_features(predictor_t *pr, const json_t *manifest,
 }
 
 int predictor_load(const char *registry_dir, const char *name,
-                   const char *ref, const project_t *p, predictor_t **out,
+                   const char *ref, const project_t *p,
+                   const char *const *sets, size_t nsets, predictor_t **out,
                    ferr_t *e)
 {
     predictor_t *pr = xcalloc(1, sizeof(*pr));
@@ -134,7 +138,7 @@ int predictor_load(const char *registry_dir, const char *name,
             rc = tree_model_load_json(bytes, n, &pr->tree, e);
     }
     if (rc == FERR_OK && json_is_string(json_object_get(m, "spec_yaml")))
-        rc = load_frozen_spec(pr, m, name, where, p, e);
+        rc = load_frozen_spec(pr, m, name, where, p, sets, nsets, e);
     if (rc == FERR_OK && pr->project == NULL)
         rc = ferr_set(e, FERR_USAGE, "no feature spec: the version records "
                       "none and no project was given");

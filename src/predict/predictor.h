@@ -34,9 +34,12 @@
 typedef struct predictor predictor_t;
 
 /* Load NAME@REF (REF: a version number, "latest" or an alias) from the
- * registry in dir. */
+ * registry in dir.  sets (may be NULL) are this invocation's --set
+ * overrides, applied on top of the frozen spec after its own spec_sets
+ * (an explicit per-run choice, such as an error budget, wins). */
 int predictor_load(const char *registry_dir, const char *name,
-                   const char *ref, const project_t *p, predictor_t **out,
+                   const char *ref, const project_t *p,
+                   const char *const *sets, size_t nsets, predictor_t **out,
                    ferr_t *e);
 predictor_t *predictor_ref(predictor_t *pr);
 void predictor_unref(predictor_t *pr);

@@ -43,6 +43,31 @@ cmp -s "$TMP/s1.csv" "$TMP/s3.csv" || die "v3 ignored the --set it was trained w
 grep -qF "\"features[2].expr=$AGE\"" "$V/3/manifest.json" || die "manifest lacks spec_sets"
 echo "predict_frozen_spec: v1 unchanged by an edit of ferry.yaml; v3 keeps its --set"
 
+# scoring leaves the rejects file of the last build alone; a bad input row
+# fails the run under the default budget, and within a budget it is
+# counted, and kept only where --rejects says
+B="$TMP/p/out/rejects-loans.csv"
+[ -f "$B" ] || die "features build wrote no rejects file"
+before=$(sha256sum <"$B")
+{ cat "$TMP/few.csv"; echo "999999,5000019,F,N,40500.0,Working,Core staff,not-a-date,1987-06-20,2030-01-01,1.5,0"; } >"$TMP/bad_in.csv"
+# the default budget is 0: the whole run fails, naming the line
+set +e
+F predict --model credit-risk@1 --input "$TMP/bad_in.csv" --output "$TMP/s_bad.csv" 2>"$TMP/err"
+rc=$?
+set -e
+[ "$rc" -ne 0 ] && grep -qF "bad_in.csv:1502: " "$TMP/err" || die "a bad row within budget 0 was not an error: $(cat "$TMP/err")"
+[ "$(sha256sum <"$B")" = "$before" ] || die "a failed predict overwrote the build's rejects file"
+# this run's --set (a budget) applies on top of the version's frozen spec
+F --set sources.loans.max_rejects=5 predict --model credit-risk@1 --input "$TMP/bad_in.csv" \
+    --output "$TMP/s_bad.csv" 2>"$TMP/err"
+grep -qF "1 input rows rejected, not scored (--rejects FILE keeps them)" "$TMP/err" || die "no reject count: $(cat "$TMP/err")"
+[ "$(sha256sum <"$B")" = "$before" ] || die "predict overwrote the build's rejects file"
+cmp -s "$TMP/s1.csv" "$TMP/s_bad.csv" || die "the good rows scored differently next to a bad one"
+F --set sources.loans.max_rejects=5 predict --model credit-risk@1 --input "$TMP/bad_in.csv" \
+    --output "$TMP/s_bad.csv" --rejects "$TMP/rej.csv" 2>/dev/null
+grep -qF "not-a-date" "$TMP/rej.csv" || die "--rejects lacks the bad row: $(cat "$TMP/rej.csv")"
+[ "$(sha256sum <"$B")" = "$before" ] || die "predict --rejects touched the build's rejects file"
+
 # a damaged frozen spec is an error naming the manifest field or YAML line
 /usr/bin/python3 - "$V/1/manifest.json" <<'PY'
 import json, sys
