@@ -3,6 +3,7 @@
  */
 #include "base/progress.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -29,7 +30,15 @@ void progress_set_quiet(bool quiet)
 
 bool progress_enabled(void)
 {
-    return !g_quiet && isatty(STDERR_FILENO);
+    /* isatty is a syscall; asked once (a server featurizes every request
+     * through code that starts a progress line) */
+    static atomic_int tty = -1;
+    int t = atomic_load_explicit(&tty, memory_order_relaxed);
+    if (t < 0) {
+        t = isatty(STDERR_FILENO);
+        atomic_store_explicit(&tty, t, memory_order_relaxed);
+    }
+    return !g_quiet && t;
 }
 
 double now_seconds(void)

@@ -542,11 +542,15 @@ int tree_predict_batch_ex(const tree_model_t *m, const float *X, size_t nrows,
         return ferr_set(e, FERR_USAGE,
                         "predict: row stride %zu is below the model's %zu "
                         "features", row_stride, m->num_features);
-    if (nthreads <= 0) {
+    size_t maxt = nrows / TREE_MIN_ROWS_PER_THREAD;
+    if (nthreads <= 0 && maxt > 1) {
+        /* only when threads could help: glibc reads /sys for this, an
+         * open/read/close that would dominate scoring one record */
         long nc = sysconf(_SC_NPROCESSORS_ONLN);
         nthreads = nc > 0 ? (int)nc : 1;
     }
-    size_t maxt = nrows / TREE_MIN_ROWS_PER_THREAD;
+    if (nthreads <= 0)
+        nthreads = 1;
     if ((size_t)nthreads > maxt)
         nthreads = maxt > 1 ? (int)maxt : 1;
     if (nthreads > 256)
