@@ -12,6 +12,8 @@
  */
 #include "features/pipeline.h"
 
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,15 +128,113 @@ static int where_fail(const project_t *p, const proj_feature_t *f, size_t idx,
                        f->name);
 }
 
-static int run_expr(table_t *t, const proj_feature_t *f, ferr_t *e)
-{
+/* ---- compiled expressions kept across runs (feat_exprs_t) ------------- */
+
+/* One published compilation: the expression and the types of its inputs
+ * when it was compiled.  Immutable once published. */
+typedef struct cached_expr {
     expr_t *x;
-    column_t *c;
+    size_t nin;
+    ftype_t types[];
+} cached_expr_t;
+
+struct feat_exprs {
+    size_t n;                      /* the project's feature count */
+    _Atomic(cached_expr_t *) *slot; /* by feature index; NULL: none yet */
+};
+
+feat_exprs_t *feat_exprs_new(const project_t *p)
+{
+    feat_exprs_t *c = xcalloc(1, sizeof(*c));
+    c->n = p->nfeatures;
+    c->slot = xcalloc(c->n ? c->n : 1, sizeof(*c->slot));
+    for (size_t i = 0; i < c->n; i++)
+        atomic_init(&c->slot[i], NULL);
+    return c;
+}
+
+void feat_exprs_free(feat_exprs_t *c)
+{
+    if (c == NULL)
+        return;
+    for (size_t i = 0; i < c->n; i++) {
+        cached_expr_t *ce = atomic_load(&c->slot[i]);
+        if (ce) {
+            expr_free(ce->x);
+            free(ce);
+        }
+    }
+    free(c->slot);
+    free(c);
+}
+
+/* A string and a category column are interchangeable to expr_eval. */
+static bool same_input_type(ftype_t a, ftype_t b)
+{
+    bool sa = a == FT_STRING || a == FT_CATEGORY;
+    bool sb = b == FT_STRING || b == FT_CATEGORY;
+    return a == b || (sa && sb);
+}
+
+static bool cached_fits(const cached_expr_t *ce, const table_t *t)
+{
+    for (size_t k = 0; k < ce->nin; k++) {
+        const column_t *col = table_find(t, expr_input(ce->x, k));
+        if (col == NULL || !same_input_type(col->type, ce->types[k]))
+            return false;
+    }
+    return true;
+}
+
+/* Feature idx's expression for table t: the cached one if it fits t, else
+ * compiled now (and published if the slot is empty).  *owned is set when
+ * the caller must expr_free the result. */
+static int get_expr(feat_exprs_t *c, size_t idx, const proj_feature_t *f,
+                    const table_t *t, expr_t **out, bool *owned, ferr_t *e)
+{
+    cached_expr_t *ce = c ? atomic_load_explicit(&c->slot[idx],
+                                                 memory_order_acquire) : NULL;
+    if (ce && cached_fits(ce, t)) {
+        *out = ce->x;
+        *owned = false;
+        return FERR_OK;
+    }
+    expr_t *x;
     int rc = expr_compile(f->expr, t, &x, e);
     if (rc)
         return rc;
+    *out = x;
+    *owned = true;
+    if (c == NULL || ce != NULL)
+        return FERR_OK; /* no cache, or it holds another schema's */
+    size_t nin = expr_ninputs(x);
+    cached_expr_t *mine = xmalloc(sizeof(*mine) + nin * sizeof(ftype_t));
+    mine->x = x;
+    mine->nin = nin;
+    for (size_t k = 0; k < nin; k++)
+        mine->types[k] = table_find(t, expr_input(x, k))->type;
+    cached_expr_t *expected = NULL;
+    if (atomic_compare_exchange_strong_explicit(&c->slot[idx], &expected, mine,
+                                                memory_order_acq_rel,
+                                                memory_order_acquire))
+        *owned = false; /* the cache owns it now */
+    else
+        free(mine); /* another run published first; x stays ours */
+    return FERR_OK;
+}
+
+static int run_expr(table_t *t, const proj_feature_t *f, size_t idx,
+                    feat_exprs_t *cache, ferr_t *e)
+{
+    expr_t *x;
+    bool owned;
+    column_t *c;
+    int rc = get_expr(cache, idx, f, t, &x, &owned, e);
+    if (rc)
+        return rc;
     rc = expr_eval(x, t, f->name, &c, e);
-    expr_free(x);
+    if (owned)
+        expr_free(x);
     if (rc == FERR_OK)
         put_column(t, c);
     return rc;
@@ -394,7 +494,8 @@ static int select_output(const project_t *p, table_t *t, feat_mode_t mode,
     int rc = FERR_OK;
 
     o = table_new();
-    json_array_clear(schema->columns);
+    if (schema->columns)
+        json_array_clear(schema->columns);
     for (size_t i = 0; i < n && rc == FERR_OK; i++) {
         column_t *c = table_take(t, names[i]);
         json_t *col;
@@ -407,9 +508,11 @@ static int select_output(const project_t *p, table_t *t, feat_mode_t mode,
                           "output.carry" : "feature");
             break;
         }
-        col = json_pack("{s:s, s:s, s:s}", "name", c->name, "type",
-                        ftype_name(c->type), "role", roles[i]);
-        json_array_append_new(schema->columns, col);
+        if (schema->columns) {
+            col = json_pack("{s:s, s:s, s:s}", "name", c->name, "type",
+                            ftype_name(c->type), "role", roles[i]);
+            json_array_append_new(schema->columns, col);
+        }
         table_add(o, c, NULL);
     }
     free(names);
@@ -422,9 +525,9 @@ static int select_output(const project_t *p, table_t *t, feat_mode_t mode,
     return FERR_OK;
 }
 
-static int run_all(const project_t *p, table_t *const *sources,
-                   feat_mode_t mode, bool take, feat_schema_t *schema,
-                   table_t **out, ferr_t *e)
+static int run_all(const project_t *p, feat_exprs_t *cache,
+                   table_t *const *sources, feat_mode_t mode, bool take,
+                   feat_schema_t *schema, table_t **out, ferr_t *e)
 {
     table_t *t = table_new();
     plan_cache_t pc = {.n = 0};
@@ -435,8 +538,6 @@ static int run_all(const project_t *p, table_t *const *sources,
     if (mode == FEAT_LEARN) {
         feat_schema_free(schema);
         schema->vocabularies = json_object();
-        schema->columns = json_array();
-    } else if (schema->columns == NULL) {
         schema->columns = json_array();
     }
     if (take) {
@@ -462,7 +563,7 @@ static int run_all(const project_t *p, table_t *const *sources,
         const proj_feature_t *f = &p->features[i];
         switch (f->kind) {
         case FEAT_EXPR:
-            rc = run_expr(t, f, e);
+            rc = run_expr(t, f, i, cache, e);
             break;
         case FEAT_WINDOW:
             rc = run_window(t, f, &pc, e);
@@ -496,14 +597,21 @@ static int run_all(const project_t *p, table_t *const *sources,
 int feat_run(const project_t *p, table_t *const *sources, feat_mode_t mode,
              feat_schema_t *schema, table_t **out, ferr_t *e)
 {
-    return run_all(p, sources, mode, false, schema, out, e);
+    return run_all(p, NULL, sources, mode, false, schema, out, e);
+}
+
+int feat_run_cached(const project_t *p, feat_exprs_t *cache,
+                    table_t *const *sources, feat_mode_t mode,
+                    feat_schema_t *schema, table_t **out, ferr_t *e)
+{
+    return run_all(p, cache, sources, mode, false, schema, out, e);
 }
 
 int feat_run_take(const project_t *p, table_t *const *sources,
                   feat_mode_t mode, feat_schema_t *schema, table_t **out,
                   ferr_t *e)
 {
-    return run_all(p, sources, mode, true, schema, out, e);
+    return run_all(p, NULL, sources, mode, true, schema, out, e);
 }
 
 void feat_schema_free(feat_schema_t *s)

@@ -69,6 +69,24 @@ int feat_run_take(const project_t *p, table_t *const *sources,
                   feat_mode_t mode, feat_schema_t *schema, table_t **out,
                   ferr_t *e);
 
+/* Compiled feature expressions kept across runs: a loaded model version
+ * featurizes every request through the same project, and parsing and
+ * type-checking its expressions each time was a fifth of scoring one
+ * record.  An expression is compiled by the first run that needs it and
+ * reused by later runs while the columns it reads have the types it was
+ * compiled against (otherwise that run compiles its own).  Runs may share
+ * one cache from several threads at once. */
+typedef struct feat_exprs feat_exprs_t;
+feat_exprs_t *feat_exprs_new(const project_t *p);
+void feat_exprs_free(feat_exprs_t *c);
+
+/* feat_run with a cache of compiled expressions (NULL: none).  In
+ * FEAT_APPLY mode, a NULL schema->columns asks for no description of the
+ * output columns (building it was another fifth of scoring one record). */
+int feat_run_cached(const project_t *p, feat_exprs_t *cache,
+                    table_t *const *sources, feat_mode_t mode,
+                    feat_schema_t *schema, table_t **out, ferr_t *e);
+
 void feat_schema_free(feat_schema_t *s);
 int feat_schema_save(const feat_schema_t *s, const char *path, ferr_t *e);
 int feat_schema_load(const char *path, feat_schema_t *s, ferr_t *e);

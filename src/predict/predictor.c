@@ -34,6 +34,7 @@ struct predictor {
     feat_schema_t schema;   /* vocabularies for FEAT_APPLY */
     const project_t *project; /* frozen, or the caller's */
     project_t *frozen;      /* owned: the spec as trained, if recorded */
+    feat_exprs_t *exprs;    /* the project's expressions, compiled once */
 };
 
 /* The project as the version was trained: the manifest's spec_yaml with
@@ -142,6 +143,8 @@ int predictor_load(const char *registry_dir, const char *name,
     if (rc == FERR_OK && pr->project == NULL)
         rc = ferr_set(e, FERR_USAGE, "no feature spec: the version records "
                       "none and no project was given");
+    if (rc == FERR_OK)
+        pr->exprs = feat_exprs_new(pr->project);
     if (rc == FERR_OK) {
         voc = json_object_get(m, "feature_pipeline");
         pr->schema.vocabularies = json_is_object(voc) ? json_incref(voc) :
@@ -182,6 +185,7 @@ void predictor_unref(predictor_t *pr)
     free(pr->features);
     free(pr->objective);
     feat_schema_free(&pr->schema);
+    feat_exprs_free(pr->exprs);
     project_free(pr->frozen);
     free(pr);
 }
@@ -216,10 +220,10 @@ int predictor_score_raw(const predictor_t *pr, table_t *const *sources,
                         double *out, table_t **features, ferr_t *e)
 {
     table_t *t = NULL;
-    feat_schema_t s = {.vocabularies = pr->schema.vocabularies,
-                       .columns = json_array()};
-    int rc = feat_run(pr->project, sources, FEAT_APPLY, &s, &t, e);
-    json_decref(s.columns);
+    /* no columns description asked for: scoring does not need it */
+    feat_schema_t s = {.vocabularies = pr->schema.vocabularies, .columns = NULL};
+    int rc = feat_run_cached(pr->project, pr->exprs, sources, FEAT_APPLY, &s,
+                             &t, e);
     if (rc == FERR_OK)
         rc = predictor_score_features(pr, t, out, e);
     if (rc == FERR_OK && features)
