@@ -28,6 +28,7 @@
 #ifndef FERRY_EXPR_H
 #define FERRY_EXPR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "base/err.h"
@@ -59,6 +60,11 @@ const char *expr_src(const expr_t *x);
  * (borrowed), so callers can check or load only what is needed. */
 size_t expr_ninputs(const expr_t *x);
 const char *expr_input(const expr_t *x, size_t i);
+
+/* True when t has every column x reads, with the type x was compiled for
+ * (the check expr_eval makes on each input), so x may be evaluated on t;
+ * a caller keeping compiled expressions across tables asks this first. */
+bool expr_fits(const expr_t *x, const table_t *t);
 
 /* Evaluate over every row of `in`, which must have the referenced columns
  * with the types of the compile-time schema (FT_STRING and FT_CATEGORY are

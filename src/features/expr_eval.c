@@ -446,6 +446,23 @@ static bool runtime_type_ok(ftype_t want, ftype_t have)
     return want == have || (xtype_text(want) && xtype_text(have));
 }
 
+static bool node_fits(const xnode_t *nd, const table_t *t)
+{
+    if (nd->kind == XN_COL) {
+        const column_t *c = table_find(t, nd->name);
+        return c && runtime_type_ok(nd->coltype, c->type);
+    }
+    for (int i = 0; i < nd->nargs; i++)
+        if (!node_fits(nd->args[i], t))
+            return false;
+    return true;
+}
+
+bool expr_fits(const expr_t *x, const table_t *t)
+{
+    return node_fits(x->root, t);
+}
+
 int xeval(const xnode_t *nd, const table_t *in, size_t n, xval_t *out,
           ferr_t *e)
 {

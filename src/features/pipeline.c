@@ -130,17 +130,9 @@ static int where_fail(const project_t *p, const proj_feature_t *f, size_t idx,
 
 /* ---- compiled expressions kept across runs (feat_exprs_t) ------------- */
 
-/* One published compilation: the expression and the types of its inputs
- * when it was compiled.  Immutable once published. */
-typedef struct cached_expr {
-    expr_t *x;
-    size_t nin;
-    ftype_t types[];
-} cached_expr_t;
-
 struct feat_exprs {
-    size_t n;                      /* the project's feature count */
-    _Atomic(cached_expr_t *) *slot; /* by feature index; NULL: none yet */
+    size_t n;                /* the project's feature count */
+    _Atomic(expr_t *) *slot; /* by feature index; NULL: none yet */
 };
 
 feat_exprs_t *feat_exprs_new(const project_t *p)
@@ -157,45 +149,22 @@ void feat_exprs_free(feat_exprs_t *c)
 {
     if (c == NULL)
         return;
-    for (size_t i = 0; i < c->n; i++) {
-        cached_expr_t *ce = atomic_load(&c->slot[i]);
-        if (ce) {
-            expr_free(ce->x);
-            free(ce);
-        }
-    }
+    for (size_t i = 0; i < c->n; i++)
+        expr_free(atomic_load(&c->slot[i]));
     free(c->slot);
     free(c);
 }
 
-/* A string and a category column are interchangeable to expr_eval. */
-static bool same_input_type(ftype_t a, ftype_t b)
-{
-    bool sa = a == FT_STRING || a == FT_CATEGORY;
-    bool sb = b == FT_STRING || b == FT_CATEGORY;
-    return a == b || (sa && sb);
-}
-
-static bool cached_fits(const cached_expr_t *ce, const table_t *t)
-{
-    for (size_t k = 0; k < ce->nin; k++) {
-        const column_t *col = table_find(t, expr_input(ce->x, k));
-        if (col == NULL || !same_input_type(col->type, ce->types[k]))
-            return false;
-    }
-    return true;
-}
-
-/* Feature idx's expression for table t: the cached one if it fits t, else
- * compiled now (and published if the slot is empty).  *owned is set when
- * the caller must expr_free the result. */
+/* Feature idx's expression for table t: the cached one if it fits t
+ * (expr_fits), else compiled now and published if the slot is empty.
+ * *owned is set when the caller must expr_free the result. */
 static int get_expr(feat_exprs_t *c, size_t idx, const proj_feature_t *f,
                     const table_t *t, expr_t **out, bool *owned, ferr_t *e)
 {
-    cached_expr_t *ce = c ? atomic_load_explicit(&c->slot[idx],
-                                                 memory_order_acquire) : NULL;
-    if (ce && cached_fits(ce, t)) {
-        *out = ce->x;
+    expr_t *cached = c ? atomic_load_explicit(&c->slot[idx],
+                                              memory_order_acquire) : NULL;
+    if (cached && expr_fits(cached, t)) {
+        *out = cached;
         *owned = false;
         return FERR_OK;
     }
@@ -204,22 +173,13 @@ static int get_expr(feat_exprs_t *c, size_t idx, const proj_feature_t *f,
     if (rc)
         return rc;
     *out = x;
-    *owned = true;
-    if (c == NULL || ce != NULL)
-        return FERR_OK; /* no cache, or it holds another schema's */
-    size_t nin = expr_ninputs(x);
-    cached_expr_t *mine = xmalloc(sizeof(*mine) + nin * sizeof(ftype_t));
-    mine->x = x;
-    mine->nin = nin;
-    for (size_t k = 0; k < nin; k++)
-        mine->types[k] = table_find(t, expr_input(x, k))->type;
-    cached_expr_t *expected = NULL;
-    if (atomic_compare_exchange_strong_explicit(&c->slot[idx], &expected, mine,
-                                                memory_order_acq_rel,
-                                                memory_order_acquire))
-        *owned = false; /* the cache owns it now */
-    else
-        free(mine); /* another run published first; x stays ours */
+    /* no cache, or it holds another schema's: x stays the caller's; else
+     * publish it, unless another run published first */
+    expr_t *expected = NULL;
+    *owned = c == NULL || cached != NULL ||
+             !atomic_compare_exchange_strong_explicit(
+                 &c->slot[idx], &expected, x, memory_order_acq_rel,
+                 memory_order_acquire);
     return FERR_OK;
 }
 
