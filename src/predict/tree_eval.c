@@ -14,11 +14,11 @@
  * fixed trip count and no data-dependent branch, which lets several walks
  * run in lock step: 16 trees for one row (TREE_KLANES; a batch runs each
  * group of 16 trees over every row of a block), 8 rows through one tree in
- * a batch of a small model (perfect layout, TREE_LANES).  Their chains are independent and the
- * out-of-order core overlaps them; warm, a packed step (8 instructions)
- * then costs ~0.5 ns, about the core's issue width (500 trees x depth 8:
- * ~2.1 us a row, 100 x depth 6: ~0.34 us).  Numbers behind each choice are
- * next to it.
+ * a batch of a small model (perfect layout, TREE_LANES).  Their chains
+ * are independent and the out-of-order core overlaps them; warm, a packed
+ * step (8 instructions) then costs ~0.5 ns, about the core's issue width
+ * (500 trees x depth 8: ~2.1 us a row, 100 x depth 6: ~0.34 us).  Numbers
+ * behind each choice are next to it.
  */
 #include <math.h>
 #include <stdbool.h>
@@ -172,11 +172,9 @@ static void packed_free(tree_model_t *m)
 {
     free(m->knodes);
     free(m->kroot);
-    free(m->kdepth);
     free(m->kgdepth);
     m->knodes = NULL;
     m->kroot = NULL;
-    m->kdepth = NULL;
     m->kgdepth = NULL;
 }
 
@@ -198,9 +196,8 @@ int tree__build_packed(tree_model_t *m, int enable, tree_order_t order,
     m->knodes = aligned_alloc(64, bytes);
     const size_t ngroups = (m->num_trees + TREE_KLANES - 1) / TREE_KLANES;
     m->kroot = malloc(ngroups * TREE_KLANES * sizeof(*m->kroot));
-    m->kdepth = malloc(m->num_trees);
     m->kgdepth = calloc(ngroups, 1);
-    if (!m->knodes || !m->kroot || !m->kdepth || !m->kgdepth) {
+    if (!m->knodes || !m->kroot || !m->kgdepth) {
         packed_free(m);
         return ferr_set(e, FERR_NOMEM, "model: %zu nodes for the packed layout",
                         m->num_cnodes);
@@ -211,10 +208,9 @@ int tree__build_packed(tree_model_t *m, int enable, tree_order_t order,
     for (size_t t = 0; t < m->num_trees; t++) {
         const tree_cnode_t *tn = m->cnodes + m->ctree_off[t];
         size_t n = m->ctree_off[t + 1] - m->ctree_off[t];
-        int ok = 1;
+        int ok = 1, depth = packed_depth(tn, 0); /* <= TREE_MAX_DEPTH */
         pos |= 1; /* children pairs then start at even indexes */
         m->kroot[t] = (uint32_t)pos;
-        m->kdepth[t] = (uint8_t)packed_depth(tn, 0); /* <= TREE_MAX_DEPTH */
         if (order == TREE_ORDER_PAIRS) {
             size_t next = pos + 1;
             ok = packed_pairs(tn, 0, m->knodes, pos, &next, leaf_slot) == 0;
@@ -231,8 +227,8 @@ int tree__build_packed(tree_model_t *m, int enable, tree_order_t order,
             packed_free(m);
             return 0; /* a tree too wide for 16-bit offsets */
         }
-        if (m->kdepth[t] > m->kgdepth[t / TREE_KLANES])
-            m->kgdepth[t / TREE_KLANES] = m->kdepth[t];
+        if (depth > m->kgdepth[t / TREE_KLANES])
+            m->kgdepth[t / TREE_KLANES] = (uint8_t)depth;
     }
     /* the last group's spare lanes walk its last tree again, ignored */
     for (size_t t = m->num_trees; t < ngroups * TREE_KLANES; t++)

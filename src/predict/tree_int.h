@@ -154,12 +154,11 @@ struct tree_model {
     int pdepth;
 
     /* packed layout (NULL when not built): tree t's nodes start at
-     * knodes[kroot[t]] and its walk takes kdepth[t] steps.  kroot is padded
-     * to whole groups of TREE_KLANES trees with repeats of the last root,
-     * and kgdepth[g] is the deepest tree of group g. */
+     * knodes[kroot[t]].  kroot is padded to whole groups of TREE_KLANES
+     * trees with repeats of the last root, and the walk of group g takes
+     * kgdepth[g] steps, the depth of its deepest tree. */
     uint64_t *knodes;
     uint32_t *kroot;
-    uint8_t *kdepth;
     uint8_t *kgdepth;
 };
 

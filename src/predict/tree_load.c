@@ -591,12 +591,9 @@ void tree_model_unref(tree_model_t *m)
     free(m->objective);
     free(m->cnodes);
     free(m->ctree_off);
-    free(m->pnodes);
-    free(m->pleaves);
-    free(m->knodes);
-    free(m->kroot);
-    free(m->kdepth);
-    free(m->kgdepth);
+    /* the fast layouts are dropped by their builders, which own them */
+    tree__build_perfect(m, 0, NULL);
+    tree__build_packed(m, 0, TREE_ORDER_PAIRS, NULL);
     free(m);
 }
 
