@@ -3,7 +3,6 @@
  */
 #include "predict/predictor.h"
 
-#include <limits.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -102,7 +101,7 @@ int predictor_load(const char *registry_dir, const char *name,
     predictor_t *pr = xcalloc(1, sizeof(*pr));
     reg_t *reg = NULL;
     json_t *m = NULL, *voc;
-    char *path = NULL, *bytes = NULL;
+    char *path = NULL, *where = NULL, *bytes = NULL;
     const char *kind;
     size_t n = 0;
     int rc;
@@ -115,13 +114,11 @@ int predictor_load(const char *registry_dir, const char *name,
         rc = reg_resolve(reg, name, ref, &pr->version, e);
     if (rc == FERR_OK)
         rc = reg_load_manifest(reg, name, pr->version, &m, e);
-    if (rc == FERR_OK)
-        rc = reg_model_path(reg, name, pr->version, &path, e);
-    if (rc == FERR_OK)
+    if (rc == FERR_OK) {
+        path = reg_model_path(reg, name, pr->version, m);
+        where = reg_manifest_path(reg, name, pr->version);
         rc = file_read_all(path, PREDICTOR_MAX_MODEL_BYTES, &bytes, &n, e);
-    char where[PATH_MAX];
-    snprintf(where, sizeof(where), "%s/%s/versions/%d/manifest.json",
-             registry_dir, name, pr->version);
+    }
     if (rc == FERR_OK)
         rc = load_features(pr, m, where, e);
     if (rc == FERR_OK) {
@@ -154,6 +151,7 @@ int predictor_load(const char *registry_dir, const char *name,
     if (rc)
         ferr_prefix(e, "%s@%s: ", name, ref);
     free(path);
+    free(where);
     free(bytes);
     json_decref(m);
     if (reg)

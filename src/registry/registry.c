@@ -95,6 +95,19 @@ static char *path_of(const reg_t *r, const char *fmt, ...)
     return buf_steal(&b);
 }
 
+char *reg_manifest_path(const reg_t *r, const char *name, int version)
+{
+    return path_of(r, "%s/versions/%d/manifest.json", name, version);
+}
+
+char *reg_model_path(const reg_t *r, const char *name, int version,
+                     const json_t *manifest)
+{
+    return path_of(r, "%s/versions/%d/%s", name, version,
+                   json_string_value(json_object_get(
+                       json_object_get(manifest, "model"), "file")));
+}
+
 static void now_iso(char out[32])
 {
     time_t t = time(NULL);
@@ -286,7 +299,7 @@ static void list_versions(reg_t *r, const char *name, intvec_t *out)
     while ((de = readdir(d)) != NULL) {
         int v = parse_version(de->d_name);
         if (v > 0) {
-            char *m = path_of(r, "%s/versions/%d/manifest.json", name, v);
+            char *m = reg_manifest_path(r, name, v);
             if (access(m, F_OK) == 0)
                 VEC_PUSH(out, v);
             free(m);
@@ -299,7 +312,7 @@ static void list_versions(reg_t *r, const char *name, intvec_t *out)
 
 static bool version_exists(reg_t *r, const char *name, int v)
 {
-    char *m = path_of(r, "%s/versions/%d/manifest.json", name, v);
+    char *m = reg_manifest_path(r, name, v);
     bool ok = access(m, F_OK) == 0;
     free(m);
     return ok;
@@ -327,7 +340,7 @@ int reg_load_manifest(reg_t *r, const char *name, int version, json_t **out,
     rc = need_version(r, name, version, e);
     if (rc)
         return rc;
-    path = path_of(r, "%s/versions/%d/manifest.json", name, version);
+    path = reg_manifest_path(r, name, version);
     rc = read_json(path, &m, e);
     if (rc == FERR_OK) {
         rc = reg_manifest_check(m, path, true, e);
@@ -348,21 +361,6 @@ int reg_load_manifest(reg_t *r, const char *name, int version, json_t **out,
     }
     free(path);
     return rc;
-}
-
-int reg_model_path(reg_t *r, const char *name, int version, char **out,
-                   ferr_t *e)
-{
-    json_t *m;
-    int rc = reg_load_manifest(r, name, version, &m, e);
-    *out = NULL;
-    if (rc)
-        return rc;
-    *out = path_of(r, "%s/versions/%d/%s", name, version,
-                   json_string_value(
-                       json_object_get(json_object_get(m, "model"), "file")));
-    json_decref(m);
-    return FERR_OK;
 }
 
 /* ---- aliases and history ---------------------------------------------- */
@@ -1155,11 +1153,7 @@ int reg_export(reg_t *r, const char *name, int version, const char *dir,
     int rc = reg_load_manifest(r, name, version, &m, e);
     if (rc)
         return rc;
-    rc = reg_model_path(r, name, version, &src, e);
-    if (rc) {
-        json_decref(m);
-        return rc;
-    }
+    src = reg_model_path(r, name, version, m);
     rc = file_read_all(src, REG_MODEL_MAX, &model, &n, e);
     if (rc == FERR_OK) {
         /* An export is what another system will trust: check the bytes are

@@ -105,9 +105,11 @@ int reg_resolve(reg_t *r, const char *name, const char *alias_or_version,
 /* The version's manifest, validated; errors name the file and JSON path. */
 int reg_load_manifest(reg_t *r, const char *name, int version, json_t **out,
                       ferr_t *e);
-/* Path of the version's model file (malloc'ed). */
-int reg_model_path(reg_t *r, const char *name, int version, char **out,
-                   ferr_t *e);
+/* Paths (malloc'ed, no I/O) of the version's manifest, and of its model
+ * file as named by the manifest the caller loaded (reg_load_manifest). */
+char *reg_manifest_path(const reg_t *r, const char *name, int version);
+char *reg_model_path(const reg_t *r, const char *name, int version,
+                     const json_t *manifest);
 
 /* name == NULL: [{name, aliases, versions:[{version, created_at, objective,
  * metrics, aliases}]}] for every model; else the same for one model. */
