@@ -30,7 +30,7 @@ struct predictor {
     bool is_linear;
     char **features;
     size_t nfeatures;
-    feat_schema_t schema;   /* vocabularies for FEAT_APPLY */
+    json_t *vocabularies;   /* learned feature state, for FEAT_APPLY */
     const project_t *project; /* frozen, or the caller's */
     project_t *frozen;      /* owned: the spec as trained, if recorded */
     feat_exprs_t *exprs;    /* the project's expressions, compiled once */
@@ -144,9 +144,8 @@ int predictor_load(const char *registry_dir, const char *name,
         pr->exprs = feat_exprs_new(pr->project);
     if (rc == FERR_OK) {
         voc = json_object_get(m, "feature_pipeline");
-        pr->schema.vocabularies = json_is_object(voc) ? json_incref(voc) :
-                                                        json_object();
-        pr->schema.columns = json_array();
+        pr->vocabularies = json_is_object(voc) ? json_incref(voc) :
+                                                 json_object();
     }
     if (rc)
         ferr_prefix(e, "%s@%s: ", name, ref);
@@ -182,7 +181,7 @@ void predictor_unref(predictor_t *pr)
         free(pr->features[i]);
     free(pr->features);
     free(pr->objective);
-    feat_schema_free(&pr->schema);
+    json_decref(pr->vocabularies);
     feat_exprs_free(pr->exprs);
     project_free(pr->frozen);
     free(pr);
@@ -219,7 +218,7 @@ int predictor_score_raw(const predictor_t *pr, table_t *const *sources,
 {
     table_t *t = NULL;
     /* no columns description asked for: scoring does not need it */
-    feat_schema_t s = {.vocabularies = pr->schema.vocabularies, .columns = NULL};
+    feat_schema_t s = {.vocabularies = pr->vocabularies, .columns = NULL};
     int rc = feat_run_cached(pr->project, pr->exprs, sources, FEAT_APPLY, &s,
                              &t, e);
     if (rc == FERR_OK)
