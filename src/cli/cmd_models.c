@@ -358,6 +358,18 @@ static int models_rollback(cli_ctx_t *ctx, reg_t *r, models_opts_t *o)
 
 /* ---- diff ----------------------------------------------------------------- */
 
+
+/* One line of a diff: "  <lead><path, padded to width><sep> a -> b", the
+ * values as compact JSON. */
+static void print_change(const char *lead, int width, const char *sep,
+                         const json_t *x)
+{
+    char *sa = json_dumps(json_object_get(x, "a"), JSON_ENCODE_ANY | JSON_COMPACT);
+    char *sb = json_dumps(json_object_get(x, "b"), JSON_ENCODE_ANY | JSON_COMPACT);
+    printf("  %s%-*s%s %s -> %s\n", lead, width, jstr(x, "path"), sep, sa, sb);
+    free(sa);
+    free(sb);
+}
 static int models_diff(cli_ctx_t *ctx, reg_t *r, models_opts_t *o)
 {
     ferr_t e = {0};
@@ -376,31 +388,15 @@ static int models_diff(cli_ctx_t *ctx, reg_t *r, models_opts_t *o)
         return 0;
     }
     printf("%s v%d -> v%d\n", name, a, b);
-    json_array_foreach(json_object_get(d, "changes"), i, x) {
-        char *sa = json_dumps(json_object_get(x, "a"),
-                              JSON_ENCODE_ANY | JSON_COMPACT);
-        char *sb = json_dumps(json_object_get(x, "b"),
-                              JSON_ENCODE_ANY | JSON_COMPACT);
-        printf("  %-40s %s -> %s\n",
-               jstr(x, "path"), sa, sb);
-        free(sa);
-        free(sb);
-    }
+    json_array_foreach(json_object_get(d, "changes"), i, x)
+        print_change("", 40, "", x);
     feats = json_object_get(d, "features");
     json_array_foreach(json_object_get(feats, "added"), i, x)
         printf("  feature added    %s\n", json_string_value(x));
     json_array_foreach(json_object_get(feats, "removed"), i, x)
         printf("  feature removed  %s\n", json_string_value(x));
-    json_array_foreach(json_object_get(feats, "changed"), i, x) {
-        char *sa = json_dumps(json_object_get(x, "a"),
-                              JSON_ENCODE_ANY | JSON_COMPACT);
-        char *sb = json_dumps(json_object_get(x, "b"),
-                              JSON_ENCODE_ANY | JSON_COMPACT);
-        printf("  feature changed  %s: %s -> %s\n",
-               jstr(x, "path"), sa, sb);
-        free(sa);
-        free(sb);
-    }
+    json_array_foreach(json_object_get(feats, "changed"), i, x)
+        print_change("feature changed  ", 0, ":", x);
     json_decref(d);
     return 0;
 }
