@@ -3,6 +3,7 @@
  */
 #include "base/str.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,4 +149,102 @@ char *buf_steal(buf_t *b)
     b->p = NULL;
     b->n = b->cap = 0;
     return p;
+}
+
+/* ---- UTF-8 ---------------------------------------------------------------- */
+
+/* Length of the well-formed sequence at p[0..n), or 0 (RFC 3629 table 3-7:
+ * the second byte's range depends on the first, which excludes overlongs,
+ * surrogates and code points past U+10FFFF in one comparison). */
+static size_t utf8_seq(const unsigned char *p, size_t n)
+{
+    unsigned char c = p[0], lo = 0x80, hi = 0xBF;
+    size_t len;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        len = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        if (c == 0xE0)
+            lo = 0xA0;
+        else if (c == 0xED)
+            hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        if (c == 0xF0)
+            lo = 0x90;
+        else if (c == 0xF4)
+            hi = 0x8F;
+    } else {
+        return 0;
+    }
+    if (n < len || p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t k = 2; k < len; k++)
+        if ((p[k] & 0xC0) != 0x80)
+            return 0;
+    return len;
+}
+
+size_t str_utf8_invalid(str_t s)
+{
+    const unsigned char *p = (const unsigned char *)s.p;
+    size_t i = 0;
+    while (i < s.n) {
+        /* ASCII fast path: 8 bytes at a time while no high bit is set */
+        while (i + 8 <= s.n) {
+            uint64_t w;
+            memcpy(&w, p + i, 8);
+            if (w & 0x8080808080808080ULL)
+                break;
+            i += 8;
+        }
+        if (i >= s.n)
+            break;
+        if (p[i] < 0x80) {
+            i++;
+            continue;
+        }
+        size_t k = utf8_seq(p + i, s.n - i);
+        if (k == 0)
+            return i;
+        i += k;
+    }
+    return s.n;
+}
+
+int buf_append_latin1(buf_t *b, str_t s)
+{
+    const unsigned char *p = (const unsigned char *)s.p;
+    size_t run = 0;
+    for (size_t i = 0; i < s.n; i++) {
+        if (p[i] < 0x80)
+            continue;
+        if (i > run && buf_append(b, s.p + run, i - run))
+            return FERR_LIMIT;
+        char two[2] = {(char)(0xC0 | (p[i] >> 6)), (char)(0x80 | (p[i] & 0x3F))};
+        if (buf_append(b, two, 2))
+            return FERR_LIMIT;
+        run = i + 1;
+    }
+    return s.n > run ? buf_append(b, s.p + run, s.n - run) : FERR_OK;
+}
+
+int buf_append_printable(buf_t *b, str_t s, size_t max)
+{
+    const unsigned char *p = (const unsigned char *)s.p;
+    size_t n = s.n < max ? s.n : max;
+    int rc = FERR_OK;
+    for (size_t i = 0; i < n && rc == FERR_OK;) {
+        size_t k = p[i] >= 0x20 && p[i] != 0x7F ? utf8_seq(p + i, n - i) : 0;
+        if (k == 0) {
+            rc = buf_printf(b, "\\x%02X", p[i]);
+            i++;
+        } else {
+            rc = buf_append(b, p + i, k);
+            i += k;
+        }
+    }
+    return rc;
 }

@@ -30,6 +30,13 @@ bool str_ieq_cstr(str_t a, const char *b); /* ASCII case-insensitive */
 str_t str_trim(str_t s);                    /* ASCII whitespace */
 char *str_dup(str_t s);                     /* xmalloc'd, NUL-terminated */
 
+/* UTF-8.  str_utf8_invalid returns the offset of the first byte that does
+ * not start a well-formed sequence (RFC 3629: no overlongs, surrogates or
+ * code points past U+10FFFF; a sequence cut by the end is invalid), or
+ * s.n when all of s is UTF-8.  ASCII runs are checked 8 bytes at a time,
+ * so plain ASCII text costs about one OR per word. */
+size_t str_utf8_invalid(str_t s);
+
 /* Owned buffer.  Zero-initialise, or buf_init(&b, max) to cap it (0 = no cap).
  * b.p is always NUL-terminated once anything was appended (or after
  * buf_init).  Free with buf_free. */
@@ -52,5 +59,10 @@ int buf_vprintf(buf_t *b, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 /* Take ownership of the contents (NUL-terminated, never NULL); b is reset. */
 char *buf_steal(buf_t *b);
+/* Append s to b as Latin-1 (ISO 8859-1) transcoded to UTF-8. */
+int buf_append_latin1(buf_t *b, str_t s);
+/* Append s for a message: bytes that are not UTF-8 and control bytes as
+ * \xHH, at most max bytes of s. */
+int buf_append_printable(buf_t *b, str_t s, size_t max);
 
 #endif

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <jansson.h>
+
 #include "base/afile.h"
 #include "base/mem.h"
 #include "base/progress.h"
@@ -198,6 +200,36 @@ static int write_outputs(outputs_t *o, const feat_schema_t *schema, ferr_t *e)
     return rc;
 }
 
+/* `features build --json`: one document on stdout with the counts a
+ * script checks (rows, rejects per source and where they are listed). */
+static void report_json(const project_t *p, const feat_read_report_t *rr,
+                        const table_t *out, const out_paths_t *paths,
+                        bool online, double compute_s, double write_s,
+                        double read_s)
+{
+    json_t *srcs = json_array();
+    for (size_t i = 0; i < p->nsources; i++) {
+        buf_t rej = {0};
+        feat_rejects_path(p, i, &rej);
+        json_array_append_new(srcs, json_pack(
+            "{s:s, s:s, s:I, s:I, s:s, s:I, s:f}", "name", p->sources[i].name,
+            "path", p->sources[i].path, "rows", (json_int_t)rr[i].rows,
+            "rejected", (json_int_t)rr[i].rejected, "rejects", rej.p,
+            "bytes", (json_int_t)rr[i].bytes, "seconds", rr[i].seconds));
+        buf_free(&rej);
+    }
+    json_t *doc = json_pack(
+        "{s:I, s:I, s:o, s:{s:s?, s:s?, s:s?}, s:{s:f, s:f, s:f}}",
+        "rows", (json_int_t)out->nrows, "columns", (json_int_t)out->ncols,
+        "sources", srcs, "outputs", "csv", p->write_csv ? paths->csv.p : NULL,
+        "fcol", p->write_binary ? paths->fcol.p : NULL, "online",
+        online ? p->online_path : NULL, "seconds", "read", read_s, "compute",
+        compute_s, "write", write_s);
+    json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    fputc('\n', stdout);
+    json_decref(doc);
+}
+
 /* Bytes of the sources' files: what the build's memory is sized by. */
 static size_t source_bytes(const project_t *p)
 {
@@ -260,6 +292,22 @@ static int features_build(cli_ctx_t *ctx, int argc, char **argv)
     if (rc) {
         cli_error("features build: %s", ferr_msg(&e));
     } else {
+        /* rejected rows are a warning whatever --quiet or --json say */
+        for (size_t i = 0; i < p->nsources; i++)
+            if (rr[i].rejected) {
+                buf_t rej = {0};
+                feat_rejects_path(p, i, &rej);
+                fprintf(stderr, "ferry: warning: sources.%s: %zu of %zu rows "
+                        "rejected (within the budget), listed in %s\n",
+                        p->sources[i].name, rr[i].rejected,
+                        rr[i].rows + rr[i].rejected, rej.p);
+                buf_free(&rej);
+            }
+    }
+    if (rc == FERR_OK && ctx->json) {
+        report_json(p, rr, out, &paths, online, t2 - t1, now_seconds() - t2,
+                    t1 - t0);
+    } else if (rc == FERR_OK) {
         thousands(out->nrows, rows, sizeof(rows));
         for (size_t i = 0; i < p->nsources; i++)
             cli_info(ctx, "read %s: %zu rows, %zu rejected, %.1f MB in %.2f s",

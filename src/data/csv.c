@@ -96,10 +96,20 @@ void csv_colopt_init(csv_colopt_t *c, const char *name, ftype_t type)
 
 /* ------------------------------------------------------- value conversion */
 
+/* Row checks of any column type, beside parse.h's (negative) codes. */
+#define CSV_CELL_EMPTY 1 /* a required column is null or empty */
+#define CSV_CELL_UTF8 2  /* text that is not UTF-8 */
+
 /* What a failed conversion says, per type (the user's message). */
 static const char *cell_reason(const csv_colopt_t *c, int rc, char *buf,
                                size_t n)
 {
+    if (rc == CSV_CELL_EMPTY) {
+        snprintf(buf, n, "is empty: %s", c->required);
+        return buf;
+    }
+    if (rc == CSV_CELL_UTF8)
+        return "is not valid UTF-8 (a Latin-1 file needs encoding: latin1)";
     switch (c->type) {
     case FT_INT:
         return rc == FERR_RANGE ? "is out of range for an integer"
@@ -539,10 +549,12 @@ static void chunk_reject(csv_chunk_t *ch, size_t line, int col, str_t value,
     buf_vprintf(&b, fmt, ap);
     va_end(ap);
     r.reason = buf_steal(&b);
-    if (col >= 0)
-        r.value = str_dup((str_t){value.p, value.n > CSV_REJECT_VALUE_MAX
-                                               ? CSV_REJECT_VALUE_MAX
-                                               : value.n});
+    if (col >= 0) { /* not UTF-8 and control bytes as \xHH: the value is
+                     * shown in messages and in the rejects CSV */
+        buf_init(&b, 0);
+        buf_append_printable(&b, value, CSV_REJECT_VALUE_MAX);
+        r.value = buf_steal(&b);
+    }
     VEC_PUSH(&ch->rej, r);
 }
 
@@ -563,6 +575,38 @@ static void chunk_fatal(csv_chunk_t *ch, int code, size_t line,
 
 /* ------------------------------------------------------- record parsing */
 
+/* True when v has no byte >= 0x80: the common case skips UTF-8 decoding. */
+static inline bool text_is_ascii(str_t v)
+{
+    uint64_t acc = 0;
+    size_t i = 0;
+    for (; i + 8 <= v.n; i += 8) {
+        uint64_t w;
+        memcpy(&w, v.p + i, 8);
+        acc |= w;
+    }
+    for (; i < v.n; i++)
+        acc |= (unsigned char)v.p[i];
+    return (acc & 0x8080808080808080ULL) == 0;
+}
+
+/* Replace a Latin-1 value by its UTF-8 transcoding in the row's scratch. */
+static void latin1_to_scratch(csv_chunk_t *ch, str_t *v, bool *in_scratch,
+                              size_t *scratch_off)
+{
+    char *copy = NULL;
+    if (*in_scratch) { /* v is the scratch's tail: appending may move it */
+        copy = str_dup(*v);
+        *v = (str_t){copy, v->n};
+        ch->scratch.n = *scratch_off;
+    }
+    *scratch_off = ch->scratch.n;
+    buf_append_latin1(&ch->scratch, *v);
+    *in_scratch = true;
+    *v = (str_t){ch->scratch.p + *scratch_off, ch->scratch.n - *scratch_off};
+    free(copy);
+}
+
 /* Convert field `fi` (header position) of the current row.  Numbers go
  * straight into their column; strings are deferred until the row commits.
  * Returns the parse.h code. */
@@ -574,8 +618,18 @@ static inline int field_store(const csv_ctx_t *cx, csv_chunk_t *ch, int j,
     size_t row = ch->rows;
     bool is_null = cx->empty_is_null_only ? v.n == 0
                                           : is_null_marker(v, cx->o);
+    if (__builtin_expect(c->required != NULL, 0) && (is_null || v.n == 0))
+        return CSV_CELL_EMPTY;
     if (c->type == FT_STRING || c->type == FT_CATEGORY) {
         struct csv_pending *pd = &ch->pend[j];
+        if (!is_null && !text_is_ascii(v)) {
+            if (cx->o->encoding != CSV_LATIN1) {
+                if (str_utf8_invalid(v) != v.n)
+                    return CSV_CELL_UTF8;
+            } else {
+                latin1_to_scratch(ch, &v, &in_scratch, &scratch_off);
+            }
+        }
         pd->null = is_null;
         pd->in_scratch = in_scratch;
         pd->off = in_scratch ? scratch_off : (size_t)(v.p - cx->p);
@@ -825,7 +879,7 @@ static size_t parse_record(const csv_ctx_t *cx, csv_chunk_t *ch,
         chunk_reject(ch, rec_line, -1, (str_t){0},
                      "expected %d fields, found %d", cx->nfields, field);
     } else if (bad_col >= 0) {
-        char rbuf[128];
+        char rbuf[256];
         row_rollback(cx, ch);
         if (bad_in_scratch)
             bad_val.p = ch->scratch.p + bad_off;
@@ -1045,7 +1099,13 @@ static int read_header(csv_ctx_t *cx, size_t pos, ferr_t *e)
                 s.n--;
             if (!was_quoted)
                 s = str_trim(s);
-            VEC_PUSH(&names, str_dup(s));
+            if (cx->o->encoding == CSV_LATIN1 && !text_is_ascii(s)) {
+                buf_t u = {0};
+                buf_append_latin1(&u, s);
+                VEC_PUSH(&names, buf_steal(&u));
+            } else {
+                VEC_PUSH(&names, str_dup(s));
+            }
             buf_reset(&f);
             was_quoted = false;
             if (c == '\n') {
@@ -1066,6 +1126,20 @@ static int read_header(csv_ctx_t *cx, size_t pos, ferr_t *e)
     return rc;
 }
 
+/* A selected name that two header fields carry: refused rather than
+ * silently reading the first (the other may be the one meant). */
+static int duplicate_column(const csv_ctx_t *cx, const char *name, int a,
+                            int b, ferr_t *e)
+{
+    buf_t shown = {0};
+    buf_append_printable(&shown, str_from(name), 200);
+    int rc = ferr_set(e, FERR_PARSE, "%s:1: column '%s' appears twice in the "
+                      "header (fields %d and %d); rename one in the file",
+                      cx->name, shown.p ? shown.p : "", a + 1, b + 1);
+    buf_free(&shown);
+    return rc;
+}
+
 /* Map header fields to selected columns. */
 static int select_columns(csv_ctx_t *cx, ferr_t *e)
 {
@@ -1073,7 +1147,22 @@ static int select_columns(csv_ctx_t *cx, ferr_t *e)
     cx->fmap = xmalloc((size_t)(cx->nfields ? cx->nfields : 1) * sizeof(int));
     for (int i = 0; i < cx->nfields; i++)
         cx->fmap[i] = -1;
-    if (o->ncols == 0) {
+    if (o->ncols == 0) { /* every column: every name must be unique */
+        dict_t *seen = dict_new();
+        int *first = xmalloc((size_t)(cx->nfields + 1) * sizeof(int));
+        int rc = FERR_OK;
+        for (int i = 0; i < cx->nfields && rc == FERR_OK; i++) {
+            size_t len = strlen(cx->hdr[i]);
+            int32_t k = dict_find(seen, cx->hdr[i], len);
+            if (k >= 0)
+                rc = duplicate_column(cx, cx->hdr[i], first[k], i, e);
+            else
+                first[dict_intern(seen, cx->hdr[i], len)] = i;
+        }
+        free(first);
+        dict_free(seen);
+        if (rc != FERR_OK)
+            return rc;
         cx->nsel = cx->nfields;
         cx->sel = xcalloc((size_t)cx->nsel + 1, sizeof(*cx->sel));
         for (int i = 0; i < cx->nfields; i++) {
@@ -1093,11 +1182,13 @@ static int select_columns(csv_ctx_t *cx, ferr_t *e)
         if (c->type < 0 || c->type >= FT_COUNT_)
             return ferr_set(e, FERR_USAGE, "%s: column %s: bad type %d",
                             cx->name, c->name, (int)c->type);
-        for (int i = 0; i < cx->nfields; i++)
-            if (strcmp(cx->hdr[i], c->name) == 0) {
-                found = i;
-                break;
-            }
+        for (int i = 0; i < cx->nfields; i++) {
+            if (strcmp(cx->hdr[i], c->name) != 0)
+                continue;
+            if (found >= 0) /* which one did the spec mean? */
+                return duplicate_column(cx, c->name, found, i, e);
+            found = i;
+        }
         if (found < 0)
             return missing_column(cx, c->name, e);
         if (cx->fmap[found] >= 0)
@@ -1684,25 +1775,30 @@ static int csv_read_src(const char *name, csv_src_t *src, const csv_opts_t *o,
         size_t allow = o->max_rejects;
         if (frac_allow > (double)allow)
             allow = frac_allow >= (double)SIZE_MAX ? SIZE_MAX : (size_t)frac_allow;
-        if (rejected > allow) {
+        /* however generous the budget, a read that keeps no row failed:
+         * an empty table would replace the last good outputs */
+        const char *none_left = rows == 0 ? ", and no row is left" : "";
+        if (rejected > allow || (rows == 0 && rejected > 0)) {
             const csv_reject_t *fr = NULL;
             for (size_t i = 0; i < chunks.n && !fr; i++)
                 if (chunks.a[i].rej.n)
                     fr = &chunks.a[i].rej.a[0];
             if (fr && fr->col >= 0)
                 rc = ferr_set(e, FERR_BUDGET,
-                              "%s: %zu of %zu rows rejected (budget %zu); "
+                              "%s: %zu of %zu rows rejected (budget %zu%s); "
                               "first: %s:%zu: column %s: '%.*s' %s",
-                              cx.name, rejected, data_rows, allow, cx.name,
+                              cx.name, rejected, data_rows, allow, none_left,
+                              cx.name,
                               fr->line, cx.sel[fr->col].name,
                               (int)(strlen(fr->value) > 100
                                         ? 100 : strlen(fr->value)),
                               fr->value, fr->reason);
             else
                 rc = ferr_set(e, FERR_BUDGET,
-                              "%s: %zu of %zu rows rejected (budget %zu); "
+                              "%s: %zu of %zu rows rejected (budget %zu%s); "
                               "first: %s:%zu: %s",
-                              cx.name, rejected, data_rows, allow, cx.name,
+                              cx.name, rejected, data_rows, allow, none_left,
+                              cx.name,
                               fr ? fr->line : 0, fr ? fr->reason : "?");
             goto out;
         }

@@ -11,12 +11,14 @@
  * same here, in expressions and in the server.
  *
  * Rows that do not parse (wrong field count, a value that does not convert,
- * a line longer than max_line) are dropped and listed in an optional rejects
- * file (CSV: line,column,value,reason; 1-based physical line numbers).  The
- * read fails with FERR_BUDGET, returning no table, when the rejects exceed
- * the error budget.  Fatal problems (empty file, no header, a selected
- * column missing from the header, an unterminated quote, NUL bytes) fail the
- * read with a message naming the file and line.
+ * text that is not UTF-8, an empty required value, a line longer than
+ * max_line) are dropped and listed in an optional rejects file (CSV:
+ * line,column,value,reason; 1-based physical line numbers).  The read fails
+ * with FERR_BUDGET, returning no table, when the rejects exceed the error
+ * budget or leave no row at all.  Fatal problems (empty file, no header, a
+ * selected column missing from the header or named twice in it, an
+ * unterminated quote, NUL bytes) fail the read with a message naming the
+ * file and line.
  *
  * Ownership: options are borrowed for the duration of a call; the returned
  * table belongs to the caller (table_free).
@@ -39,7 +41,15 @@ typedef struct csv_colopt {
     char decimal;       /* INT/FLOAT decimal separator; 0 = '.' */
     char thousands;     /* thousands separator; 0 = none */
     const char *rename; /* output column name; NULL = name */
+    const char *required; /* non-NULL: a null or empty value rejects the
+                           * row; the reject reason is "is empty: " and
+                           * this text (why the column cannot be empty) */
 } csv_colopt_t;
+
+/* How the bytes of STRING/CATEGORY values are taken.  UTF-8 (the default)
+ * validates them: a value that is not UTF-8 rejects its row.  LATIN1
+ * transcodes every byte (ISO 8859-1) to UTF-8, header names included. */
+typedef enum { CSV_UTF8 = 0, CSV_LATIN1 } csv_encoding_t;
 
 typedef struct csv_opts {
     char delimiter;           /* ',' */
@@ -63,6 +73,7 @@ typedef struct csv_opts {
     const csv_colopt_t *cols; /* selected columns, output order */
     size_t ncols;             /* 0: every column, as STRING */
     bool trim;                /* trim ASCII spaces around fields */
+    csv_encoding_t encoding;  /* of text values; CSV_UTF8 */
     bool quiet;               /* no progress line even on a terminal */
 } csv_opts_t;
 

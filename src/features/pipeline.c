@@ -39,6 +39,7 @@ static int read_source(const proj_source_t *s, const char *path,
     csv_opts_t o;
     csv_colopt_t *cols = xcalloc(s->ncols, sizeof(*cols));
     csv_report_t r = {0};
+    buf_t why_entity = {0}, why_time = {0};
     int rc;
 
     csv_opts_init(&o);
@@ -52,13 +53,28 @@ static int read_source(const proj_source_t *s, const char *path,
     o.max_reject_frac = s->max_reject_frac;
     o.threads = (int)s->threads;
     o.rejects_path = rejects_path;
+    o.encoding = s->latin1 ? CSV_LATIN1 : CSV_UTF8;
+    /* An empty key would pool unrelated rows into one entity (or put an
+     * event nowhere in time): such rows are rejected unless kept. */
+    if (!s->keep_null_keys) {
+        buf_printf(&why_entity, "the entity key of sources.%s "
+                   "(null_keys: keep accepts such rows)", s->name);
+        buf_printf(&why_time, "the timestamp of sources.%s "
+                   "(null_keys: keep accepts such rows)", s->name);
+    }
     for (size_t i = 0; i < s->ncols; i++) {
+        const char *cname = s->cols[i].rename ? s->cols[i].rename
+                                            : s->cols[i].name;
         cols[i].name = s->cols[i].name;
         cols[i].rename = s->cols[i].rename;
         cols[i].type = s->cols[i].type;
         cols[i].format = s->cols[i].format;
         cols[i].decimal = s->cols[i].decimal;
         cols[i].thousands = s->cols[i].thousands;
+        if (why_entity.p && s->entity && strcmp(cname, s->entity) == 0)
+            cols[i].required = why_entity.p;
+        else if (why_time.p && s->timestamp && strcmp(cname, s->timestamp) == 0)
+            cols[i].required = why_time.p;
     }
     o.cols = cols;
     o.ncols = s->ncols;
@@ -69,8 +85,19 @@ static int read_source(const proj_source_t *s, const char *path,
         rep->bytes = r.bytes;
         rep->seconds = r.seconds;
     }
+    buf_free(&why_entity);
+    buf_free(&why_time);
     free(cols);
     return rc;
+}
+
+void feat_rejects_path(const project_t *p, size_t i, buf_t *out)
+{
+    const proj_source_t *s = &p->sources[i];
+    if (s->rejects_path)
+        buf_puts(out, s->rejects_path);
+    else
+        buf_printf(out, "%s/rejects-%s.csv", p->output_dir, s->name);
 }
 
 int feat_read_sources(const project_t *p, table_t **tables,
@@ -82,14 +109,20 @@ int feat_read_sources(const project_t *p, table_t **tables,
     for (size_t i = 0; i < p->nsources; i++) {
         const proj_source_t *s = &p->sources[i];
         buf_t rejects = {0};
-        if (s->rejects_path)
-            buf_puts(&rejects, s->rejects_path);
-        else
-            buf_printf(&rejects, "%s/rejects-%s.csv", p->output_dir, s->name);
+        feat_rejects_path(p, i, &rejects);
         rc = read_source(s, NULL, rejects.p, &tables[i],
                          reports ? &reports[i] : NULL, e);
         buf_free(&rejects);
+        /* a header alone would build an empty table over the last one */
+        if (rc == FERR_OK && i == 0 && tables[0]->nrows == 0)
+            rc = ferr_set(e, FERR_PARSE, "%s:2: no data rows after the header "
+                          "(sources.%s is the primary source)", s->path,
+                          s->name);
         if (rc) {
+            if (tables[i]) {
+                table_free(tables[i]);
+                tables[i] = NULL;
+            }
             for (size_t j = 0; j < i; j++) {
                 table_free(tables[j]);
                 tables[j] = NULL;

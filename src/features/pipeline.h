@@ -36,13 +36,17 @@ typedef struct feat_schema {
 typedef enum { FEAT_LEARN, FEAT_APPLY } feat_mode_t;
 
 /* Read every source of p (CSV, typed, rejects to the project's rejects
- * files).  tables[i] belongs to p->sources[i]; caller frees each. */
+ * files).  tables[i] belongs to p->sources[i]; caller frees each.  A
+ * primary source with no data row is an error (FERR_PARSE): a build must
+ * never replace its last outputs with an empty table. */
 typedef struct feat_read_report {
     size_t rows, rejected, bytes;
     double seconds;
 } feat_read_report_t;
 int feat_read_sources(const project_t *p, table_t **tables,
                       feat_read_report_t *reports, ferr_t *e);
+/* Where feat_read_sources writes the rejects of source i (appended). */
+void feat_rejects_path(const project_t *p, size_t i, buf_t *out);
 
 /* Read source i of p from path (NULL: its own file) with the same options
  * (scoring a file of raw records).  Rejected rows go to rejects_path, or

@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -41,6 +42,8 @@ const proj_key_t proj_keys[] = {
     {"sources.<name>", "threads", "integer", "0 (all cores)", "parser threads"},
     {"sources.<name>", "entity", "text", "none", "entity key column (customer id)"},
     {"sources.<name>", "timestamp", "text", "none", "event time column (point-in-time order)"},
+    {"sources.<name>", "null_keys", "text", "reject", "a row whose entity or timestamp is empty: reject (a rejects entry, counted against the budget) or keep (it is never pooled with other empty keys: its windows see only itself, or are null without a time)"},
+    {"sources.<name>", "encoding", "text", "utf-8", "of text values: utf-8 (a value that is not UTF-8 rejects its row) or latin1 (ISO 8859-1, transcoded to UTF-8)"},
     {"sources.<name>", "columns", "map", "required", "columns to read, by header name: a type name, or a map of the keys below"},
 
     {"sources.<name>.columns.<col>", "type", "text", "required", "int, float, bool, string, category, date or datetime"},
@@ -207,7 +210,8 @@ static int load_source(project_t *p, const char *name, const ynode_t *m,
 {
     const ydoc_t *d = p->doc;
     char where[300];
-    const char *path = NULL, *rejects = NULL;
+    const char *path = NULL, *rejects = NULL, *null_keys = NULL,
+               *encoding = NULL;
     ynode_t *cols;
     ynode_t at = {.line = kline};
     int rc;
@@ -233,8 +237,22 @@ static int load_source(project_t *p, const char *name, const ynode_t *m,
         (rc = yn_str(d, m, where, "rejects", &rejects, e)) ||
         (rc = yn_int(d, m, where, "threads", &s->threads, e)) ||
         (rc = yn_str(d, m, where, "entity", &s->entity, e)) ||
-        (rc = yn_str(d, m, where, "timestamp", &s->timestamp, e)))
+        (rc = yn_str(d, m, where, "timestamp", &s->timestamp, e)) ||
+        (rc = yn_str(d, m, where, "null_keys", &null_keys, e)) ||
+        (rc = yn_str(d, m, where, "encoding", &encoding, e)))
         return rc;
+    if (null_keys && strcmp(null_keys, "reject") != 0 &&
+        strcmp(null_keys, "keep") != 0)
+        return yn_fail(e, d, yn_get(m, "null_keys"), where,
+                       "null_keys must be reject or keep, not '%s'", null_keys);
+    s->keep_null_keys = null_keys && strcmp(null_keys, "keep") == 0;
+    if (encoding && strcasecmp(encoding, "utf-8") != 0 &&
+        strcasecmp(encoding, "utf8") != 0 && strcasecmp(encoding, "latin1") != 0 &&
+        strcasecmp(encoding, "iso-8859-1") != 0)
+        return yn_fail(e, d, yn_get(m, "encoding"), where,
+                       "encoding must be utf-8 or latin1, not '%s'", encoding);
+    s->latin1 = encoding && (strcasecmp(encoding, "latin1") == 0 ||
+                             strcasecmp(encoding, "iso-8859-1") == 0);
     if (path == NULL)
         return yn_fail(e, d, &at, where, "missing key 'path' (the CSV file)");
     if (s->max_line < 16)

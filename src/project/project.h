@@ -60,6 +60,8 @@ typedef struct proj_source {
     int64_t threads;
     const char *entity;       /* NULL when none */
     const char *timestamp;    /* NULL when none */
+    bool keep_null_keys;      /* null_keys: keep (default reject) */
+    bool latin1;              /* encoding: latin1 (default utf-8) */
     proj_column_t *cols;
     size_t ncols;
     int line;
