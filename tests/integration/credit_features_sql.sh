@@ -7,7 +7,8 @@ source "$FERRY_SRC/tests/integration/lib/pg.sh"
 TMP=$(mktemp -d); chmod 755 "$TMP"
 cleanup() { pg_stop; rm -rf "$TMP"; }
 trap cleanup EXIT
-/usr/bin/python3 "$FERRY_SHARED/data/gen_credit_risk.py" --rows 20000 --customers 1000 > "$TMP/loans.csv"
+source "$FERRY_SRC/tests/integration/lib/data.sh"
+make_loans "$TMP/loans.csv" 20000
 F=("$FERRY_BIN" -q -C "$FERRY_SRC/examples/credit-risk" --set "sources.loans.path=$TMP/loans.csv" --set "output.dir=$TMP/out")
 "${F[@]}" features build
 "${F[@]}" features sql --dialect sqlite > "$TMP/q_sqlite.sql"

@@ -3,6 +3,8 @@
 # checked row by row against an independent pandas computation; the build
 # reports 68,206 rows and an 18.49% share of delayed flights.
 set -euo pipefail
+source "$FERRY_SRC/tests/integration/lib/data.sh"
+need_shared flights_scl.csv
 DATA="$FERRY_SHARED/data/flights_scl.csv"
 TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
 "$FERRY_BIN" -C "$FERRY_SRC/examples/flight-delay" --set "sources.flights.path=$DATA" \

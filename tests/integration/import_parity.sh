@@ -5,7 +5,8 @@
 # trees) equal Python's within 1e-6 on every row.
 set -euo pipefail
 TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
-/usr/bin/python3 "$FERRY_SHARED/data/gen_credit_risk.py" --rows 20000 --customers 1000 > "$TMP/loans.csv"
+source "$FERRY_SRC/tests/integration/lib/data.sh"
+make_loans "$TMP/loans.csv" 20000
 F=("$FERRY_BIN" -q -C "$FERRY_SRC/examples/credit-risk" --set "sources.loans.path=$TMP/loans.csv"
    --set "output.dir=$TMP/out" --set "registry.path=$TMP/reg")
 "${F[@]}" features build

@@ -7,6 +7,8 @@
 # ferry's tree predictor scores every row of that feature table exactly as
 # XGBoost does (bench_predict_compare exits 1 above 1e-6).
 set -euo pipefail
+source "$FERRY_SRC/tests/integration/lib/data.sh"
+need_shared gen_credit_risk.py
 TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
 /usr/bin/python3 "$FERRY_SHARED/data/gen_credit_risk.py" > "$TMP/loans.csv"
 F=("$FERRY_BIN" -C "$FERRY_SRC/examples/credit-risk" --set "sources.loans.path=$TMP/loans.csv" --set "output.dir=$TMP/out"

@@ -10,6 +10,8 @@
 # bench_predict_compare exits 1 when any prediction differs by more than 1e-6.
 set -euo pipefail
 : "${FERRY_BUILD:?}" "${FERRY_SHARED:?}" "${FERRY_SRC:?}"
+source "$FERRY_SRC/tests/integration/lib/data.sh"
+need_shared flights_scl.csv gen_credit_risk.py
 CMP="$FERRY_BUILD/bench_predict_compare"
 [ -x "$CMP" ] || { echo "missing $CMP"; exit 1; }
 TMP=$(mktemp -d)

@@ -5,6 +5,8 @@
 # ferry's saved model give ferry's test AUC (metrics_parity=yes).
 # Skipped under the sanitizer build (XGBoost is not instrumented; minutes).
 set -euo pipefail
+source "$FERRY_SRC/tests/integration/lib/data.sh"
+need_shared gen_credit_risk.py
 if [ "${FERRY_SANITIZE:-0}" = "1" ]; then echo "skip under ASan"; exit 0; fi
 out=$(BENCH_ROWS=20000 BENCH_CUSTOMERS=1000 BENCH_REPS=1 \
       FERRY_SHARED="$FERRY_SHARED" "$FERRY_BUILD/bench_train" "$FERRY_SRC")

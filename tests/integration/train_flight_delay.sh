@@ -6,6 +6,8 @@
 # and promoted to champion.  Issue 6: ferry's tree predictor scores every row
 # of the feature table exactly as XGBoost does.
 set -euo pipefail
+source "$FERRY_SRC/tests/integration/lib/data.sh"
+need_shared flights_scl.csv
 TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
 F=("$FERRY_BIN" -C "$FERRY_SRC/examples/flight-delay" --set "sources.flights.path=$FERRY_SHARED/data/flights_scl.csv"
    --set "output.dir=$TMP/out" --set "registry.path=$TMP/reg")
