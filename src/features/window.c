@@ -163,9 +163,12 @@ static uint64_t win_mix64(uint64_t x)
     return x;
 }
 
-/* code[i] in [0, *ncodes) for every row; equal entities get equal codes,
- * nulls share one code.  Codes come in first-appearance order, which keeps
- * the counting sort stable and cache friendly. */
+/* code[i] in [0, *ncodes) for every row; equal entities get equal codes.
+ * A null entity is no entity: each such row gets a code of its own, so
+ * rows without a key are never pooled into one made-up entity (a source
+ * with null_keys: keep; reject drops them at read).  Codes come in
+ * first-appearance order, which keeps the counting sort stable and cache
+ * friendly. */
 static int win_entity_codes(const column_t *c, size_t n, uint32_t *code,
                             size_t *ncodes, ferr_t *e)
 {
@@ -175,30 +178,28 @@ static int win_entity_codes(const column_t *c, size_t n, uint32_t *code,
         return FERR_OK;
     }
     if (c->type == FT_CATEGORY) {
-        /* The dict already gives dense codes; null gets dict->n. */
+        /* The dict already gives dense codes; nulls get dict->n, +1, ... */
+        size_t next = c->dict->n;
         for (size_t i = 0; i < n; i++)
-            code[i] = col_is_null(c, i) ? (uint32_t)c->dict->n
+            code[i] = col_is_null(c, i) ? (uint32_t)next++
                                         : (uint32_t)c->code[i];
-        *ncodes = c->dict->n + 1;
+        *ncodes = next ? next : 1;
         return FERR_OK;
     }
     if (c->type == FT_STRING) {
         dict_t *d = dict_new();
-        uint32_t nullcode = UINT32_MAX;
         size_t k;
         for (size_t i = 0; i < n; i++) {
             str_t s = col_str(c, i);
-            if (col_is_null(c, i)) {
-                if (nullcode == UINT32_MAX)
-                    nullcode = (uint32_t)dict_intern(d, "\0null", 5);
-                code[i] = nullcode;
-            } else {
-                code[i] = (uint32_t)dict_intern(d, s.p, s.n);
-            }
+            code[i] = col_is_null(c, i) ? UINT32_MAX
+                                        : (uint32_t)dict_intern(d, s.p, s.n);
         }
         k = d->n;
         dict_free(d);
-        *ncodes = k;
+        for (size_t i = 0; i < n; i++) /* nulls after the interned keys */
+            if (code[i] == UINT32_MAX)
+                code[i] = (uint32_t)k++;
+        *ncodes = k ? k : 1;
         return FERR_OK;
     }
     if (c->type == FT_FLOAT)
@@ -210,7 +211,7 @@ static int win_entity_codes(const column_t *c, size_t n, uint32_t *code,
          * cache; a table sized by rows would not). */
         size_t cap = 1024, next = 0;
         int64_t *keys = malloc(cap * sizeof(*keys));
-        uint32_t *vals = malloc(cap * sizeof(*vals)), nullcode = UINT32_MAX;
+        uint32_t *vals = malloc(cap * sizeof(*vals));
         int rc = FERR_OK;
         if (keys == NULL || vals == NULL)
             goto nomem;
@@ -219,9 +220,7 @@ static int win_entity_codes(const column_t *c, size_t n, uint32_t *code,
             int64_t v;
             size_t h;
             if (col_is_null(c, i)) {
-                if (nullcode == UINT32_MAX)
-                    nullcode = (uint32_t)next++;
-                code[i] = nullcode;
+                code[i] = (uint32_t)next++;
                 continue;
             }
             v = c->type == FT_BOOL ? c->u8[i] : c->i64[i];
@@ -1437,7 +1436,12 @@ int win_to_sql(const win_spec_t *w, sql_dialect_t d, buf_t *out, ferr_t *e)
     c.tk = win_sql_tkey(d, w->time_type, c.t);
     c.row = win_sql_quote(d, "_row");
     if (w->entity) {
-        en = win_sql_quote(d, w->entity);
+        /* a null entity is a partition of its own row, as in win_compute */
+        buf_t q = {0};
+        char *qe = win_sql_quote(d, w->entity);
+        buf_printf(&q, "%s, CASE WHEN %s IS NULL THEN %s END", qe, qe, c.row);
+        free(qe);
+        en = buf_steal(&q);
         buf_printf(&part, "PARTITION BY %s ", en);
     }
 
