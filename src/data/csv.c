@@ -75,6 +75,7 @@
 #endif
 #define CSV_TRUNC SIZE_MAX              /* parse_record: cut by the window */
 #define CSV_REJECT_VALUE_MAX 1024       /* bytes of a value kept per reject */
+#define CSV_EST_SAMPLES 8               /* places the row size is sampled */
 #ifndef CSV_PREFETCH
 #define CSV_PREFETCH 1024               /* bytes ahead the scanner prefetches */
 #endif
@@ -237,6 +238,7 @@ typedef struct csv_ctx {
      * shared by all chunks: chunk i writes rows at its slot, the merge
      * compacts in place and the table keeps the array (see merge_column). */
     char **slab;
+    size_t slab_rows;     /* rows each slab array holds */
     progress_t prog;
     atomic_size_t progress_bytes;
     atomic_size_t progress_rows; /* records parsed, for the rows/s figure */
@@ -1218,13 +1220,73 @@ typedef struct csv_merge_worker {
 } csv_merge_worker_t;
 
 /*
+ * Move column j's fixed-width values to their table rows inside the slab;
+ * returns the array trimmed to the table, or NULL when the slab had to grow
+ * and could not (the slab is then still cx's).
+ *
+ * A chunk in its slot ("resident") holds its values at slot[i]; a chunk
+ * that outgrew its slot or got none holds them in private arrays.  Slots
+ * are sized from a row estimate, so with records shorter than estimated
+ * (long rows first, then short ones) both happen, and then the table may
+ * need more rows than the slab has (grow it first: realloc, mremap for big
+ * blocks), and a resident chunk after an overflowed one has to move UP
+ * (row0[i] > slot[i]).  Destinations are disjoint and, like the resident
+ * sources, in file order, so a fixed order never overwrites a value not yet
+ * moved: the down-movers ascending (each lands below every later source),
+ * then the up-movers descending (each lands above every earlier source),
+ * then the private chunks, when no slab value is left to lose.  The common
+ * case (every chunk in its slot) is the first loop alone.
+ */
+static char *slab_compact(csv_merge_t *m, int j, size_t es)
+{
+    csv_ctx_t *cx = m->cx;
+    size_t total = m->total, cap = cx->slab_rows;
+    char *slab = cx->slab[j];
+
+    if (total > cap) {
+        char *grown = realloc(slab, total * es);
+        if (grown == NULL)
+            return NULL;
+        cx->slab[j] = slab = grown;
+        cap = total;
+    }
+    /* a resident chunk's own pointer into the slab may predate the
+     * realloc: address its values by slot */
+    for (size_t i = 0; i < m->nchunks; i++) {
+        const csv_chunk_t *ch = &m->chunks[i];
+        if (!ch->own && ch->rows && m->row0[i] <= ch->slot)
+            memmove(slab + m->row0[i] * es, slab + ch->slot * es,
+                    ch->rows * es);
+    }
+    for (size_t i = m->nchunks; i-- > 0;) {
+        const csv_chunk_t *ch = &m->chunks[i];
+        if (!ch->own && ch->rows && m->row0[i] > ch->slot)
+            memmove(slab + m->row0[i] * es, slab + ch->slot * es,
+                    ch->rows * es);
+    }
+    for (size_t i = 0; i < m->nchunks; i++) {
+        const csv_chunk_t *ch = &m->chunks[i];
+        if (ch->own && ch->rows)
+            memcpy(slab + m->row0[i] * es, col_values(ch->cols[j]),
+                   ch->rows * es);
+    }
+    if (total < cap) {
+        /* trim the over-reservation (mremap for big blocks: no copy) */
+        char *shrunk = realloc(slab, (total ? total : 1) * es);
+        if (shrunk)
+            slab = shrunk;
+    }
+    cx->slab[j] = NULL; /* the caller's column owns it now */
+    return slab;
+}
+
+/*
  * Build output column j from the chunks.  Fixed-width values are compacted
- * inside the slab: chunk i's rows move down from its slot to row0[i] (never
- * past chunk i+1's slot, since row0[i+1] <= slot[i+1]), in chunk order, so
- * memmove over already-touched pages is the only cost; the array is then
- * trimmed and handed to the table.  CATEGORY codes are remapped to the
- * file-wide dict, which interns chunk vocabularies in chunk order: codes
- * follow first appearance in the file exactly as in a serial read.
+ * inside the slab (slab_compact), so the common case copies nothing but a
+ * memmove over already-touched pages, and the array is handed to the
+ * table.  CATEGORY codes are first remapped to the file-wide dict, which
+ * interns chunk vocabularies in chunk order: codes follow first appearance
+ * in the file exactly as in a serial read.
  */
 static int merge_column(csv_merge_t *m, int j)
 {
@@ -1271,32 +1333,26 @@ static int merge_column(csv_merge_t *m, int j)
             bytes += src->data_len;
         }
     } else {
-        char *dst = cx->slab[j];
-        for (size_t i = 0; i < m->nchunks; i++) {
+        for (size_t i = 0; c->type == FT_CATEGORY && i < m->nchunks; i++) {
             csv_chunk_t *ch = &m->chunks[i];
             column_t *src = ch->cols[j];
-            char *from = col_values(src);
-            if (c->type == FT_CATEGORY) {
-                dict_t *d = src->dict;
-                int32_t *map = xmalloc((d->n + 1) * sizeof(int32_t));
-                for (size_t k = 0; k < d->n; k++)
-                    map[k] = dict_intern(col->dict, d->str[k], d->len[k]);
-                /* a null row's slot is 0, and an all-null chunk has an
-                 * empty vocabulary: nulls must not go through the map */
-                for (size_t r = 0; r < ch->rows; r++)
-                    src->code[r] = src->null && src->null[r]
-                                       ? 0 : map[src->code[r]];
-                free(map);
-            }
-            if (ch->rows && dst + m->row0[i] * es != from)
-                memmove(dst + m->row0[i] * es, from, ch->rows * es);
+            dict_t *d = src->dict;
+            int32_t *map = xmalloc((d->n + 1) * sizeof(int32_t));
+            for (size_t k = 0; k < d->n; k++)
+                map[k] = dict_intern(col->dict, d->str[k], d->len[k]);
+            /* a null row's slot is 0, and an all-null chunk has an empty
+             * vocabulary: nulls must not go through the map */
+            for (size_t r = 0; r < ch->rows; r++)
+                src->code[r] = src->null && src->null[r] ? 0
+                                                         : map[src->code[r]];
+            free(map);
         }
-        /* trim the over-reservation (mremap for big blocks: no copy) */
-        char *shrunk = realloc(dst, (total ? total : 1) * es);
-        if (shrunk)
-            dst = shrunk;
-        cx->slab[j] = NULL; /* the column owns it now */
-        col_set_values(col, dst);
+        char *values = slab_compact(m, j, es);
+        if (values == NULL) {
+            col_free(col);
+            return FERR_NOMEM;
+        }
+        col_set_values(col, values);
     }
     if (col->null)
         for (size_t i = 0; i < m->nchunks; i++) {
@@ -1440,20 +1496,36 @@ static int online_cores(void)
     return k < 1 ? 1 : (k > 256 ? 256 : (int)k);
 }
 
-/* Bytes per record from the first few records, for preallocation. */
+/* Bytes per record, for preallocation: the mean over up to CSV_EST_SAMPLES
+ * runs of 64 records spread over the input, not just the first records (a
+ * file whose first rows are long and the rest short).  Only a guess: a slot
+ * it sizes too small costs a copy (chunk_grow, slab_compact), never a
+ * wrong answer. */
 static size_t estimate_row_bytes(const csv_ctx_t *cx)
 {
-    size_t pos = cx->data_start, k = 0;
-    while (k < 64 && pos < cx->n) {
-        const char *nl = memchr(cx->p + pos, '\n', cx->n - pos);
-        if (nl == NULL)
-            break;
-        pos = (size_t)(nl - cx->p) + 1;
-        k++;
+    size_t body = cx->n - cx->data_start, bytes = 0, recs = 0;
+    for (size_t s = 0; s < CSV_EST_SAMPLES; s++) {
+        size_t pos = cx->data_start + body / CSV_EST_SAMPLES * s;
+        if (s > 0) { /* resynchronise after the next newline */
+            const char *nl = memchr(cx->p + pos, '\n', cx->n - pos);
+            if (nl == NULL)
+                break;
+            pos = (size_t)(nl - cx->p) + 1;
+        }
+        size_t from = pos, k = 0;
+        while (k < 64 && pos < cx->n) {
+            const char *nl = memchr(cx->p + pos, '\n', cx->n - pos);
+            if (nl == NULL)
+                break;
+            pos = (size_t)(nl - cx->p) + 1;
+            k++;
+        }
+        bytes += pos - from;
+        recs += k;
     }
-    if (k == 0)
+    if (recs == 0)
         return 64;
-    size_t avg = (pos - cx->data_start) / k;
+    size_t avg = bytes / recs;
     return avg < 2 ? 2 : avg - avg / 16; /* a little over-reserve */
 }
 
@@ -1677,11 +1749,14 @@ static int csv_read_src(const char *name, csv_src_t *src, const csv_opts_t *o,
     cx.row_estimate = estimate_row_bytes(&cx);
 
     /* One value slab for the whole input, sized from the row estimate;
-     * chunks beyond it (many tiny segments) use private arrays. */
+     * chunks beyond it (many tiny segments) or outgrowing their slot use
+     * private arrays, and the merge grows the slab when the table is
+     * bigger (slab_compact). */
     size_t nseg = src->seg ? src->n / src->seg + 1 : 1;
     size_t slab_rows = src->n / cx.row_estimate +
                        16 * nseg * ((size_t)nthreads * CSV_CHUNKS_PER_THREAD + 1),
            slab_used = 0;
+    cx.slab_rows = slab_rows;
     cx.slab = xcalloc((size_t)cx.nsel + 1, sizeof(*cx.slab));
     for (int j = 0; j < cx.nsel; j++) {
         size_t es = elem_size(cx.sel[j].type);

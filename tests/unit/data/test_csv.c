@@ -540,6 +540,111 @@ static void test_parallel_equals_serial(void **state)
     free(p);
 }
 
+/* ---- rows of very different lengths (issue 10, item 1) */
+
+/* Blocks of long rows (a long pad) and short ones (empty pad): the value
+ * slab is sized from a bytes-per-row estimate, so a short-row region holds
+ * far more rows than its slots.  lens[] gives the pad length per block,
+ * counts[] the rows; y = row number, c = y % 7 as a category, b = y % 2. */
+static char *gen_skewed(const size_t *lens, const size_t *counts, int nblk,
+                        size_t *len, size_t *rows)
+{
+    buf_t b = {0};
+    size_t y = 0;
+    buf_puts(&b, "pad,y,c,b\n");
+    for (int k = 0; k < nblk; k++)
+        for (size_t i = 0; i < counts[k]; i++, y++) {
+            for (size_t q = 0; q < lens[k]; q++)
+                buf_putc(&b, (char)('a' + q % 26));
+            buf_printf(&b, ",%zu,k%zu,%zu\n", y, y % 7, y % 2);
+        }
+    *len = b.n;
+    *rows = y;
+    return buf_steal(&b);
+}
+
+static void check_skewed(const char *p, size_t n, size_t rows,
+                         const size_t *lens, const size_t *counts, int threads,
+                         size_t chunk, size_t segment)
+{
+    csv_opts_t o;
+    csv_colopt_t c[4];
+    ferr_t e = {0};
+    table_t *t = NULL;
+    csv_opts_init(&o);
+    csv_colopt_init(&c[0], "pad", FT_STRING);
+    csv_colopt_init(&c[1], "y", FT_INT);
+    csv_colopt_init(&c[2], "c", FT_CATEGORY);
+    csv_colopt_init(&c[3], "b", FT_BOOL);
+    o.cols = c;
+    o.ncols = 4;
+    o.threads = threads;
+    o.chunk_size = chunk;
+    o.segment_size = segment;
+    if (csv_read_mem("skew.csv", p, n, &o, &t, NULL, &e) != FERR_OK)
+        fail_msg("threads %d chunk %zu segment %zu: %s", threads, chunk,
+                 segment, ferr_msg(&e));
+    if (t->nrows != rows)
+        fail_msg("threads %d chunk %zu segment %zu: %zu rows, want %zu",
+                 threads, chunk, segment, t->nrows, rows);
+    size_t blk = 0, left = counts[0];
+    for (size_t i = 0; i < rows; i++, left--) {
+        while (left == 0)
+            left = counts[++blk];
+        char want[16];
+        snprintf(want, sizeof(want), "k%zu", i % 7);
+        if (t->cols[1]->i64[i] != (int64_t)i ||
+            !str_eq_cstr(col_str(t->cols[2], i), want) ||
+            t->cols[3]->u8[i] != i % 2 ||
+            col_str(t->cols[0], i).n != lens[blk] ||
+            col_is_null(t->cols[0], i) != (lens[blk] == 0))
+            fail_msg("threads %d chunk %zu segment %zu: row %zu: y %lld "
+                     "c %.*s b %d pad %zu bytes",
+                     threads, chunk, segment, i,
+                     (long long)t->cols[1]->i64[i],
+                     STR_FMT(col_str(t->cols[2], i)), t->cols[3]->u8[i],
+                     col_str(t->cols[0], i).n);
+    }
+    /* codes in order of first appearance, whatever the split */
+    for (size_t k = 0; k < 7 && k < rows; k++)
+        assert_int_equal(t->cols[2]->code[k], (int32_t)k);
+    table_free(t);
+}
+
+static void test_skewed_row_lengths(void **state)
+{
+    (void)state;
+    /* the issue's repro: 64 rows of 60+ bytes, then 5000 of a few bytes;
+     * the serial read overflowed the slab in the merge */
+    static const size_t repro_len[] = {60, 0}, repro_n[] = {64, 5000};
+    /* long, short, long, short: the sampled estimate sees mostly long
+     * rows, so chunks in the short regions outgrow their slots */
+    static const size_t blk_len[] = {300, 0, 200, 0, 1},
+                        blk_n[] = {700, 3000, 300, 2500, 40};
+    /* short first: over-reserved, the plain in-place path */
+    static const size_t rev_len[] = {0, 400}, rev_n[] = {3000, 500};
+    static const struct {
+        const size_t *lens, *counts;
+        int nblk;
+    } files[] = {{repro_len, repro_n, 2}, {blk_len, blk_n, 5},
+                 {rev_len, rev_n, 2}};
+    static const size_t chunks[] = {0, 7, 300, 4096, 65536};
+    for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+        size_t n, rows;
+        char *p = gen_skewed(files[f].lens, files[f].counts, files[f].nblk,
+                             &n, &rows);
+        for (int threads = 1; threads <= 4; threads++)
+            for (size_t k = 0; k < sizeof(chunks) / sizeof(chunks[0]); k++)
+                check_skewed(p, n, rows, files[f].lens, files[f].counts,
+                             threads, chunks[k], 0);
+        /* small read windows: many segments, each with its own chunks */
+        check_skewed(p, n, rows, files[f].lens, files[f].counts, 1, 0, 8192);
+        check_skewed(p, n, rows, files[f].lens, files[f].counts, 3, 500,
+                     8192);
+        free(p);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -549,6 +654,7 @@ int main(void)
         cmocka_unit_test(test_fatal),
         cmocka_unit_test(test_header_only_and_cell),
         cmocka_unit_test(test_parallel_equals_serial),
+        cmocka_unit_test(test_skewed_row_lengths),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
