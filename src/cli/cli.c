@@ -20,6 +20,7 @@ const cli_command_t cli_commands[] = {
     {"features", cmd_features, "build | show | sql: the offline table, an entity's online features, the same features as SQL", "features build|show|sql ..."},
     {"train", cmd_train, "train a model on the feature table and register it (--promote: through the gate)", "train [--promote [ALIAS]] [--force]"},
     {"predict", cmd_predict, "score raw records (the primary source, or --input FILE) with a registered model", "predict [--model NAME[@ALIAS|@VERSION]] [--input FILE.csv] [--output FILE.csv] [--rejects FILE.csv]"},
+    {"validate", cmd_validate, "check ferry.yaml without reading data: keys, features, expressions, windows, model settings", "validate"},
     {"demo", cmd_demo, "run the whole lifecycle on generated data in ./ferry-demo", "demo [DIR] [--rows N]"},
     {"reference", cmd_reference, "print the ferry.yaml key reference (docs/reference.md)", "reference"},
     {"models", cmd_models, "model registry: list, show, promote, rollback, diff, import, export, delete",

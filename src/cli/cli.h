@@ -55,6 +55,7 @@ int cmd_features(cli_ctx_t *ctx, int argc, char **argv);
 int cmd_train(cli_ctx_t *ctx, int argc, char **argv);
 int cmd_predict(cli_ctx_t *ctx, int argc, char **argv);
 int cmd_demo(cli_ctx_t *ctx, int argc, char **argv);
+int cmd_validate(cli_ctx_t *ctx, int argc, char **argv);
 
 /* Scaffold template `tmpl` into dir (cmd_init.c; also used by demo). */
 int init_project(const char *tmpl, const char *dir, size_t rows, bool force,

@@ -453,3 +453,46 @@ int cmd_train(cli_ctx_t *ctx, int argc, char **argv)
     project_free(p);
     return rc == FERR_REFUSED ? 3 : rc ? 1 : 0;
 }
+
+int train_check_project(const project_t *p, const feat_schema_t *fs,
+                        ferr_t *e)
+{
+    train_config_t cfg;
+    train_alloc_t alloc;
+    reg_gate_t gate;
+    const char *alias;
+    const char *const *lists[2];
+    size_t nlists[2];
+    int rc;
+
+    if (p->label == NULL && p->model == NULL && p->split == NULL &&
+        p->search == NULL && p->gate == NULL)
+        return FERR_OK; /* a features-only project */
+    rc = config_from_project(p, &cfg, &alloc, e);
+    if (rc == FERR_OK && (rc = train_config_check(&cfg, e)) != FERR_OK)
+        ferr_prefix(e, "%s: ", p->file);
+    if (rc == FERR_OK)
+        rc = gate_from_project(p, cfg.objective ? cfg.objective :
+                               cfg.model == TRAIN_RIDGE ? "reg:squarederror" :
+                               "binary:logistic", &gate, &alias, e);
+    /* model.features and model.exclude name built columns */
+    lists[0] = cfg.features;
+    nlists[0] = cfg.nfeatures;
+    lists[1] = cfg.exclude;
+    nlists[1] = cfg.nexclude;
+    for (size_t l = 0; l < 2 && rc == FERR_OK && fs && fs->columns; l++)
+        for (size_t j = 0; j < nlists[l] && rc == FERR_OK; j++) {
+            size_t k;
+            json_t *col;
+            bool found = false;
+            json_array_foreach(fs->columns, k, col)
+                found |= strcmp(json_string_value(json_object_get(col, "name")),
+                                lists[l][j]) == 0;
+            if (!found)
+                rc = yn_fail(e, p->doc, yn_get(p->model, l ? "exclude" : "features"),
+                             "model", "'%s' in %s is not a column of the feature "
+                             "table", lists[l][j], l ? "exclude" : "features");
+        }
+    train_alloc_free(&alloc);
+    return rc;
+}

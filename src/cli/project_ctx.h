@@ -14,4 +14,12 @@ project_t *cli_load_project(cli_ctx_t *ctx, const char *cmd);
 /* The registry directory: --registry, else the project's registry.path. */
 const char *cli_registry(const cli_ctx_t *ctx, const project_t *p);
 
+/* The model, split, search and gate sections as `train` reads them, the
+ * checks train makes before reading rows, and model.features/exclude
+ * against the columns of fs (NULL: not checked); OK for a project with
+ * no label and none of those sections (cmd_train.c, for `validate`). */
+struct feat_schema;
+int train_check_project(const project_t *p, const struct feat_schema *fs,
+                        ferr_t *e);
+
 #endif

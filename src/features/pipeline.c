@@ -607,6 +607,27 @@ int feat_run_take(const project_t *p, table_t *const *sources,
     return run_all(p, NULL, sources, mode, true, schema, out, e);
 }
 
+int feat_check(const project_t *p, feat_schema_t *schema, ferr_t *e)
+{
+    table_t **srcs = xcalloc(p->nsources, sizeof(*srcs)), *out = NULL;
+    int rc;
+
+    for (size_t i = 0; i < p->nsources; i++) {
+        const proj_source_t *s = &p->sources[i];
+        srcs[i] = table_new();
+        for (size_t c = 0; c < s->ncols; c++)
+            table_add(srcs[i], col_new(s->cols[c].rename ? s->cols[c].rename :
+                                       s->cols[c].name, s->cols[c].type, 0),
+                      NULL);
+    }
+    rc = run_all(p, NULL, srcs, FEAT_LEARN, false, schema, &out, e);
+    table_free(out);
+    for (size_t i = 0; i < p->nsources; i++)
+        table_free(srcs[i]);
+    free(srcs);
+    return rc;
+}
+
 void feat_schema_free(feat_schema_t *s)
 {
     json_decref(s->vocabularies);

@@ -91,6 +91,14 @@ int feat_run_cached(const project_t *p, feat_exprs_t *cache,
                     table_t *const *sources, feat_mode_t mode,
                     feat_schema_t *schema, table_t **out, ferr_t *e);
 
+/* Compile the whole spec without reading data (`ferry validate`): every
+ * join, expression, window and one-hot runs on zero-row sources holding
+ * the declared columns (their types from ferry.yaml), so an unknown
+ * column, a type error or a bad window fails as `features build` would,
+ * naming the feature.  Fills schema as FEAT_LEARN does (one-hot
+ * vocabularies empty). */
+int feat_check(const project_t *p, feat_schema_t *schema, ferr_t *e);
+
 void feat_schema_free(feat_schema_t *s);
 int feat_schema_save(const feat_schema_t *s, const char *path, ferr_t *e);
 int feat_schema_load(const char *path, feat_schema_t *s, ferr_t *e);

@@ -1033,6 +1033,28 @@ static int importance_json(const fitted_t *f, const train_matrix_t *m,
     return FERR_OK;
 }
 
+int train_config_check(const train_config_t *cfg, ferr_t *e)
+{
+    const char *objective = objective_of(cfg);
+    bool classif = is_classification(objective);
+    const metric_def_t *metric = metric_find(cfg->metric ? cfg->metric
+                                             : classif ? "auc" : "rmse");
+
+    if (cfg->label == NULL)
+        return ferr_set(e, FERR_SPEC, "train: no label column configured");
+    if (metric == NULL)
+        return ferr_set(e, FERR_SPEC, "model.metric: unknown metric '%s'",
+                        cfg->metric);
+    if ((metric->kind == METRIC_CLASSIFICATION) != classif)
+        return ferr_set(e, FERR_SPEC, "model.metric %s does not fit objective %s",
+                        metric->name, objective);
+    if (cfg->model == TRAIN_XGBOOST && strcmp(objective, "binary:logistic") != 0 &&
+        strncmp(objective, "reg:", 4) != 0)
+        return ferr_set(e, FERR_SPEC, "model.objective: %s is not supported "
+                        "(binary:logistic or reg:*)", objective);
+    return FERR_OK;
+}
+
 int train_run(const table_t *t, const train_config_t *cfg, train_result_t *res,
               ferr_t *e)
 {
@@ -1054,18 +1076,8 @@ int train_run(const table_t *t, const train_config_t *cfg, train_result_t *res,
     int nthread = cfg->nthread > 0 ? cfg->nthread : ncores();
 
     memset(res, 0, sizeof(*res));
-    if (cfg->label == NULL)
-        return ferr_set(e, FERR_SPEC, "train: no label column configured");
-    if (metric == NULL)
-        return ferr_set(e, FERR_SPEC, "train.metric: unknown metric '%s'",
-                        cfg->metric);
-    if ((metric->kind == METRIC_CLASSIFICATION) != classif)
-        return ferr_set(e, FERR_SPEC, "train.metric %s does not fit objective %s",
-                        metric->name, objective);
-    if (cfg->model == TRAIN_XGBOOST && strcmp(objective, "binary:logistic") != 0 &&
-        strncmp(objective, "reg:", 4) != 0)
-        return ferr_set(e, FERR_SPEC, "model.objective: %s is not supported "
-                        "(binary:logistic or reg:*)", objective);
+    if ((rc = train_config_check(cfg, e)) != FERR_OK)
+        return rc;
 
     /* features: explicit, or every other column */
     if (cfg->features != NULL) {

@@ -178,6 +178,11 @@ typedef struct train_result {
                                 "folds": [...]}], "best": index} */
 } train_result_t;
 
+/* The checks train_run makes before reading any row (label set, metric
+ * known and fitting the objective, objective supported): `ferry validate`
+ * makes them without data. */
+int train_config_check(const train_config_t *cfg, ferr_t *e);
+
 /* Train from t.  On error res is left empty (nothing to free, but
  * train_result_free is harmless). */
 int train_run(const table_t *t, const train_config_t *cfg, train_result_t *res,
