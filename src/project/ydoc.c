@@ -1,5 +1,14 @@
 /*
- * ydoc.c - libyaml document -> ynode_t tree, overrides, typed getters.
+ * ydoc.c - libyaml events -> ynode_t tree, overrides, typed getters.
+ *
+ * The tree is built from libyaml's event stream, not from its document
+ * loader, so that a hostile file is refused while it is being read:
+ * nesting is checked as each collection opens (libyaml's scanner does work
+ * per open flow level, so 100,000 `[` took over a minute before a check on
+ * the finished document could run), and aliases are expanded here, by
+ * copying the anchored node under a budget, so nested aliases cannot
+ * multiply a 1 KB file into gigabytes ("billion laughs").  The tree keeps
+ * single ownership: every alias is a copy.
  */
 #include "project/ydoc.h"
 
@@ -16,7 +25,6 @@
 #include "base/str.h"
 
 #define YDOC_MAX_BYTES (16u << 20) /* a project file is small; cap it */
-#define YDOC_MAX_DEPTH 64
 
 static ynode_t *ynode_new(ynode_kind_t kind, int line)
 {
@@ -59,134 +67,328 @@ const char *ynode_kind_name(ynode_kind_t k)
 
 static void ynode_push(ynode_t *parent, char *key, int kline, ynode_t *child)
 {
-    parent->vals = xrealloc(parent->vals, (parent->n + 1) * sizeof(*parent->vals));
+    if (parent->n == parent->cap) {
+        size_t cap = parent->cap ? 2 * parent->cap : 4;
+        parent->vals = xrealloc(parent->vals, cap * sizeof(*parent->vals));
+        if (parent->kind == YN_MAP) {
+            parent->keys = xrealloc(parent->keys, cap * sizeof(*parent->keys));
+            parent->klines = xrealloc(parent->klines, cap * sizeof(*parent->klines));
+        }
+        parent->cap = cap;
+    }
     if (parent->kind == YN_MAP) {
-        parent->keys = xrealloc(parent->keys, (parent->n + 1) * sizeof(*parent->keys));
-        parent->klines = xrealloc(parent->klines, (parent->n + 1) * sizeof(*parent->klines));
         parent->keys[parent->n] = key;
         parent->klines[parent->n] = kline;
     }
     parent->vals[parent->n++] = child;
 }
 
-static bool is_null_scalar(const yaml_node_t *yn)
+/* ---- building the tree from events ------------------------------------ */
+
+typedef struct {
+    char *name;
+    ynode_t *node; /* NULL while the anchored collection is still open */
+} yanchor_t;
+
+typedef struct {
+    ynode_t *node; /* the open collection (owned until it is closed) */
+    char *key;     /* MAP: the key waiting for its value, or NULL */
+    int kline;
+    long anchor;   /* index into anchors, or -1 */
+} yframe_t;
+
+typedef struct {
+    const char *name;
+    yframe_t stack[YDOC_MAX_DEPTH];
+    int depth;
+    yanchor_t *anchors;
+    size_t nanchors;
+    size_t nodes;       /* every node made, alias copies included */
+    size_t alias_nodes; /* nodes made by copying an anchor */
+    ynode_t *root;
+    bool done;
+    ferr_t *e;
+} ybuild_t;
+
+static bool is_null_scalar(const yaml_event_t *ev)
 {
-    const char *s = (const char *)yn->data.scalar.value;
-    if (yn->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+    const char *s = (const char *)ev->data.scalar.value;
+    if (ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
         return false;
     return strcmp(s, "") == 0 || strcmp(s, "~") == 0 || strcmp(s, "null") == 0 ||
            strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0;
 }
 
-static int convert(const char *name, yaml_document_t *doc, yaml_node_t *yn,
-                   int depth, ynode_t **out, ferr_t *e)
+static int count_node(ybuild_t *b, int line)
 {
-    int line = (int)yn->start_mark.line + 1;
-    ynode_t *n;
+    if (++b->nodes > YDOC_MAX_NODES)
+        return ferr_set(b->e, FERR_LIMIT, "%s:%d: more than %d YAML nodes",
+                        b->name, line, YDOC_MAX_NODES);
+    return FERR_OK;
+}
 
-    if (depth > YDOC_MAX_DEPTH)
-        return ferr_set(e, FERR_SPEC, "%s:%d: nesting deeper than %d", name,
-                        line, YDOC_MAX_DEPTH);
-    switch (yn->type) {
-    case YAML_SCALAR_NODE:
-        if (is_null_scalar(yn)) {
-            *out = ynode_new(YN_NULL, line);
-            return FERR_OK;
-        }
-        n = ynode_new(YN_SCALAR, line);
-        n->str = xstrndup((const char *)yn->data.scalar.value, yn->data.scalar.length);
-        n->quoted = yn->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
-        *out = n;
-        return FERR_OK;
-    case YAML_SEQUENCE_NODE:
-        n = ynode_new(YN_SEQ, line);
-        for (yaml_node_item_t *it = yn->data.sequence.items.start;
-             it < yn->data.sequence.items.top; it++) {
-            ynode_t *child;
-            int rc = convert(name, doc, yaml_document_get_node(doc, *it),
-                             depth + 1, &child, e);
-            if (rc) {
-                ynode_free(n);
-                return rc;
-            }
-            ynode_push(n, NULL, 0, child);
-        }
-        *out = n;
-        return FERR_OK;
-    case YAML_MAPPING_NODE:
-        n = ynode_new(YN_MAP, line);
-        for (yaml_node_pair_t *p = yn->data.mapping.pairs.start;
-             p < yn->data.mapping.pairs.top; p++) {
-            yaml_node_t *k = yaml_document_get_node(doc, p->key);
-            ynode_t *child;
-            char *key;
-            int rc;
-            if (k == NULL || k->type != YAML_SCALAR_NODE) {
-                ynode_free(n);
-                return ferr_set(e, FERR_SPEC, "%s:%d: map keys must be plain "
-                                "text", name, line);
-            }
-            key = xstrndup((const char *)k->data.scalar.value, k->data.scalar.length);
-            if (yn_get(n, key) != NULL) {
-                rc = ferr_set(e, FERR_SPEC, "%s:%d: duplicate key '%s'", name,
-                              (int)k->start_mark.line + 1, key);
-                free(key);
-                ynode_free(n);
-                return rc;
-            }
-            rc = convert(name, doc, yaml_document_get_node(doc, p->value),
-                         depth + 1, &child, e);
-            if (rc) {
-                free(key);
-                ynode_free(n);
-                return rc;
-            }
-            ynode_push(n, key, (int)k->start_mark.line + 1, child);
-        }
-        *out = n;
-        return FERR_OK;
-    default:
-        *out = ynode_new(YN_NULL, line);
+static int too_deep(ybuild_t *b, int line)
+{
+    return ferr_set(b->e, FERR_SPEC, "%s:%d: nesting deeper than %d", b->name,
+                    line, YDOC_MAX_DEPTH);
+}
+
+static void add_anchor(ybuild_t *b, const yaml_char_t *name, ynode_t *node)
+{
+    b->anchors = xrealloc(b->anchors, (b->nanchors + 1) * sizeof(*b->anchors));
+    b->anchors[b->nanchors].name = xstrdup((const char *)name);
+    b->anchors[b->nanchors].node = node;
+    b->nanchors++;
+}
+
+/* The value of `key` in the open map on top of the stack: a duplicate is
+ * an error at the key's line. */
+static int take_key(ybuild_t *b, yframe_t *f, const char *key, size_t len,
+                    int line)
+{
+    char *k = xstrndup(key, len);
+    if (strlen(k) != len || yn_get(f->node, k) != NULL) {
+        int rc = strlen(k) != len
+                     ? ferr_set(b->e, FERR_SPEC, "%s:%d: map key contains a "
+                                "NUL character", b->name, line)
+                     : ferr_set(b->e, FERR_SPEC, "%s:%d: duplicate key '%s'",
+                                b->name, line, k);
+        free(k);
+        return rc;
+    }
+    f->key = k;
+    f->kline = line;
+    return FERR_OK;
+}
+
+/* A finished node goes to its parent (or becomes the root); takes it. */
+static int attach(ybuild_t *b, ynode_t *n)
+{
+    yframe_t *f;
+    if (b->depth == 0) {
+        b->root = n;
         return FERR_OK;
     }
+    f = &b->stack[b->depth - 1];
+    if (f->node->kind == YN_SEQ) {
+        ynode_push(f->node, NULL, 0, n);
+        return FERR_OK;
+    }
+    if (f->key == NULL) { /* a key that is not text: a list, a map */
+        int rc = ferr_set(b->e, FERR_SPEC, "%s:%d: map keys must be plain text",
+                          b->name, n->line);
+        ynode_free(n);
+        return rc;
+    }
+    ynode_push(f->node, f->key, f->kline, n);
+    f->key = NULL;
+    return FERR_OK;
+}
+
+/* Copy of an anchored node for an alias at depth `depth`, counted against
+ * the alias budget. */
+static int copy_node(ybuild_t *b, const ynode_t *src, int depth, int line,
+                     ynode_t **out)
+{
+    ynode_t *n;
+    int rc;
+    *out = NULL;
+    if (src->kind == YN_SEQ || src->kind == YN_MAP) {
+        if (depth >= YDOC_MAX_DEPTH)
+            return too_deep(b, line);
+    }
+    if (++b->alias_nodes > YDOC_MAX_ALIAS_NODES)
+        return ferr_set(b->e, FERR_LIMIT, "%s:%d: aliases expand to more than "
+                        "%d nodes (each alias copies its anchor, so nested "
+                        "aliases multiply)", b->name, line, YDOC_MAX_ALIAS_NODES);
+    if ((rc = count_node(b, line)))
+        return rc;
+    n = ynode_new(src->kind, src->line);
+    n->quoted = src->quoted;
+    if (src->str)
+        n->str = xstrdup(src->str);
+    for (size_t i = 0; i < src->n; i++) {
+        ynode_t *child;
+        if ((rc = copy_node(b, src->vals[i], depth + 1, line, &child))) {
+            ynode_free(n);
+            return rc;
+        }
+        ynode_push(n, src->kind == YN_MAP ? xstrdup(src->keys[i]) : NULL,
+                   src->kind == YN_MAP ? src->klines[i] : 0, child);
+    }
+    *out = n;
+    return FERR_OK;
+}
+
+static int on_scalar(ybuild_t *b, const yaml_event_t *ev, int line)
+{
+    const char *s = (const char *)ev->data.scalar.value;
+    size_t len = ev->data.scalar.length;
+    ynode_t *n;
+    int rc;
+
+    if (b->depth > 0) {
+        yframe_t *f = &b->stack[b->depth - 1];
+        if (f->node->kind == YN_MAP && f->key == NULL) {
+            if (ev->data.scalar.anchor) /* an anchored key: its text */
+                add_anchor(b, ev->data.scalar.anchor, NULL);
+            return take_key(b, f, s, len, line);
+        }
+    }
+    if (strlen(s) != len)
+        return ferr_set(b->e, FERR_SPEC, "%s:%d: value contains a NUL "
+                        "character", b->name, line);
+    if ((rc = count_node(b, line)))
+        return rc;
+    if (is_null_scalar(ev)) {
+        n = ynode_new(YN_NULL, line);
+    } else {
+        n = ynode_new(YN_SCALAR, line);
+        n->str = xstrndup(s, len);
+        n->quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
+    }
+    if (ev->data.scalar.anchor)
+        add_anchor(b, ev->data.scalar.anchor, n);
+    return attach(b, n);
+}
+
+static int on_start(ybuild_t *b, ynode_kind_t kind, const yaml_char_t *anchor,
+                    int line)
+{
+    yframe_t *f;
+    int rc;
+    if (b->depth >= YDOC_MAX_DEPTH)
+        return too_deep(b, line);
+    if (b->depth > 0 && b->stack[b->depth - 1].node->kind == YN_MAP &&
+        b->stack[b->depth - 1].key == NULL)
+        return ferr_set(b->e, FERR_SPEC, "%s:%d: map keys must be plain text",
+                        b->name, line);
+    if ((rc = count_node(b, line)))
+        return rc;
+    f = &b->stack[b->depth++];
+    f->node = ynode_new(kind, line);
+    f->key = NULL;
+    f->anchor = -1;
+    if (anchor) {
+        add_anchor(b, anchor, NULL);
+        f->anchor = (long)b->nanchors - 1;
+    }
+    return FERR_OK;
+}
+
+static int on_end(ybuild_t *b)
+{
+    yframe_t *f = &b->stack[--b->depth];
+    ynode_t *n = f->node;
+    f->node = NULL;
+    if (f->anchor >= 0)
+        b->anchors[f->anchor].node = n;
+    return attach(b, n);
+}
+
+static int on_alias(ybuild_t *b, const yaml_char_t *name, int line)
+{
+    const yanchor_t *a = NULL;
+    ynode_t *n;
+    int rc;
+    for (size_t i = b->nanchors; i-- > 0;) /* a later anchor hides an earlier */
+        if (strcmp(b->anchors[i].name, (const char *)name) == 0) {
+            a = &b->anchors[i];
+            break;
+        }
+    if (a == NULL)
+        return ferr_set(b->e, FERR_SPEC, "%s:%d: alias '*%s' names no anchor "
+                        "defined before it", b->name, line, (const char *)name);
+    if (a->node == NULL)
+        return ferr_set(b->e, FERR_SPEC, "%s:%d: alias '*%s' refers to a map "
+                        "key or to a collection that contains it", b->name,
+                        line, (const char *)name);
+    if (b->depth > 0) {
+        yframe_t *f = &b->stack[b->depth - 1];
+        if (f->node->kind == YN_MAP && f->key == NULL) {
+            if (a->node->kind != YN_SCALAR)
+                return ferr_set(b->e, FERR_SPEC, "%s:%d: map keys must be "
+                                "plain text", b->name, line);
+            return take_key(b, f, a->node->str, strlen(a->node->str), line);
+        }
+    }
+    if ((rc = copy_node(b, a->node, b->depth, line, &n)))
+        return rc;
+    return attach(b, n);
+}
+
+static int on_event(ybuild_t *b, const yaml_event_t *ev)
+{
+    int line = (int)ev->start_mark.line + 1;
+    switch (ev->type) {
+    case YAML_SCALAR_EVENT:
+        return on_scalar(b, ev, line);
+    case YAML_SEQUENCE_START_EVENT:
+        return on_start(b, YN_SEQ, ev->data.sequence_start.anchor, line);
+    case YAML_MAPPING_START_EVENT:
+        return on_start(b, YN_MAP, ev->data.mapping_start.anchor, line);
+    case YAML_SEQUENCE_END_EVENT:
+    case YAML_MAPPING_END_EVENT:
+        return on_end(b);
+    case YAML_ALIAS_EVENT:
+        return on_alias(b, ev->data.alias.anchor, line);
+    case YAML_DOCUMENT_END_EVENT: /* only the first document is read */
+    case YAML_STREAM_END_EVENT:
+        b->done = true;
+        return FERR_OK;
+    default:
+        return FERR_OK;
+    }
+}
+
+static void ybuild_free(ybuild_t *b)
+{
+    for (int i = 0; i < b->depth; i++) {
+        ynode_free(b->stack[i].node);
+        free(b->stack[i].key);
+    }
+    for (size_t i = 0; i < b->nanchors; i++)
+        free(b->anchors[i].name);
+    free(b->anchors);
+    ynode_free(b->root);
 }
 
 int ydoc_parse(const char *name, const char *text, size_t len, ydoc_t **out,
                ferr_t *e)
 {
     yaml_parser_t parser;
-    yaml_document_t doc;
-    yaml_node_t *root;
+    ybuild_t b = {.name = name, .e = e};
     ydoc_t *d;
-    int rc;
+    int rc = FERR_OK;
 
     *out = NULL;
     if (!yaml_parser_initialize(&parser))
         return ferr_set(e, FERR_NOMEM, "%s: cannot initialise YAML parser", name);
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-    if (!yaml_parser_load(&parser, &doc)) {
-        rc = ferr_set(e, FERR_SPEC, "%s:%zu:%zu: YAML syntax error: %s%s%s", name,
-                      parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-                      parser.problem ? parser.problem : "invalid YAML",
-                      parser.context ? " " : "", parser.context ? parser.context : "");
-        yaml_parser_delete(&parser);
+    while (rc == FERR_OK && !b.done) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&parser, &ev)) {
+            rc = ferr_set(e, FERR_SPEC, "%s:%zu:%zu: YAML syntax error: %s%s%s",
+                          name, parser.problem_mark.line + 1,
+                          parser.problem_mark.column + 1,
+                          parser.problem ? parser.problem : "invalid YAML",
+                          parser.context ? " " : "",
+                          parser.context ? parser.context : "");
+            break;
+        }
+        rc = on_event(&b, &ev);
+        yaml_event_delete(&ev);
+    }
+    yaml_parser_delete(&parser);
+    if (rc) {
+        ybuild_free(&b);
         return rc;
     }
     d = xcalloc(1, sizeof(*d));
     d->name = xstrdup(name);
-    root = yaml_document_get_root_node(&doc);
-    if (root == NULL) {
-        d->root = ynode_new(YN_MAP, 1); /* empty document: empty map */
-        rc = FERR_OK;
-    } else {
-        rc = convert(name, &doc, root, 0, &d->root, e);
-    }
-    yaml_document_delete(&doc);
-    yaml_parser_delete(&parser);
-    if (rc) {
-        ydoc_free(d);
-        return rc;
-    }
+    d->root = b.root ? b.root : ynode_new(YN_MAP, 1); /* empty: empty map */
+    b.root = NULL;
+    ybuild_free(&b);
     *out = d;
     return FERR_OK;
 }
@@ -224,8 +426,20 @@ int yn_fail(ferr_t *e, const ydoc_t *d, const ynode_t *at, const char *where,
     if (at && at->line > 0)
         return ferr_set(e, FERR_SPEC, "%s:%d: %s%s%s", d->name, at->line,
                         where ? where : "", where && *where ? ": " : "", msg);
-    return ferr_set(e, FERR_SPEC, "%s: %s%s%s", d->name, where ? where : "",
-                    where && *where ? ": " : "", msg);
+    return ferr_set(e, FERR_SPEC, "%s: %s%s%s", at ? "--set" : d->name,
+                    where ? where : "", where && *where ? ": " : "", msg);
+}
+
+/* A --set value has no line in the project file: 0, which messages show
+ * as "--set". */
+static void clear_lines(ynode_t *n)
+{
+    n->line = 0;
+    for (size_t i = 0; i < n->n; i++) {
+        if (n->klines)
+            n->klines[i] = 0;
+        clear_lines(n->vals[i]);
+    }
 }
 
 /* Replace one node (by pointer to its slot) with a parsed --set value. */
@@ -290,6 +504,7 @@ int ydoc_set(ydoc_t *d, const char *assignment, ferr_t *e)
     value = vd->root;
     vd->root = NULL;
     ydoc_free(vd);
+    clear_lines(value);
     if (value->kind == YN_MAP && value->n == 0 && eq[1] == '\0') {
         ynode_free(value);
         value = ynode_new(YN_NULL, 0);

@@ -25,14 +25,23 @@ typedef enum { YN_NULL, YN_SCALAR, YN_SEQ, YN_MAP } ynode_kind_t;
 typedef struct ynode ynode_t;
 struct ynode {
     ynode_kind_t kind;
-    int line;          /* 1-based line in the file; 0 for --set values */
+    int line;          /* 1-based line in the file; 0 for --set values,
+                        * which messages call "--set" instead of file:line */
     bool quoted;       /* scalar was quoted: never null/bool by spelling */
     char *str;         /* SCALAR text */
     char **keys;       /* MAP keys, parallel to vals */
     int *klines;       /* MAP key lines, parallel to vals */
     ynode_t **vals;    /* MAP values or SEQ items */
-    size_t n;
+    size_t n, cap;
 };
+
+/* What a document may make the parser build, checked while it is read:
+ * nesting (maps and lists), nodes in all, and nodes copied by aliases (an
+ * alias is expanded by copying its anchor, so nested aliases multiply: a
+ * small budget keeps a 1 KB "billion laughs" from taking gigabytes). */
+#define YDOC_MAX_DEPTH 64
+#define YDOC_MAX_NODES 1000000
+#define YDOC_MAX_ALIAS_NODES 10000
 
 typedef struct ydoc {
     char *name;        /* file name used in messages */
