@@ -217,6 +217,7 @@ static xnode_t *node_new(xkind_t kind, int pos, int nargs)
     xnode_t *nd = xcalloc(1, sizeof(*nd));
     nd->kind = kind;
     nd->pos = pos;
+    nd->height = 1;
     nd->nargs = nargs;
     if (nargs > 0)
         nd->args = xcalloc((size_t)nargs, sizeof(*nd->args));
@@ -241,6 +242,7 @@ static xnode_t *node_clone(const xnode_t *src)
 {
     xnode_t *nd = node_new(src->kind, src->pos, src->nargs);
     nd->op = src->op;
+    nd->height = src->height;
     nd->type = src->type;
     nd->fn = src->fn;
     nd->coltype = src->coltype;
@@ -310,6 +312,7 @@ void xnode_cast(xnode_t **slot, ftype_t t)
         return;
     xnode_t *c = node_new(XN_CAST, a->pos, 1);
     c->type = t;
+    c->height = a->height + 1;
     c->args[0] = a;
     *slot = c;
 }
@@ -521,6 +524,28 @@ static int check_op(parser_t *p, xnode_t *nd)
     }
 }
 
+/* A node whose arguments (and their casts) are final: its height, and
+ * the limit on it.  Left-associative chains (`a - 1 - 1 ...`, `x and y and
+ * ...`) grow the tree without recursing in the parser, so the parser's
+ * depth counter cannot bound them; this does, before anything walks the
+ * tree.  Frees nd and returns NULL when it is too tall. */
+static xnode_t *seal(parser_t *p, xnode_t *nd)
+{
+    int h = 0;
+    for (int i = 0; i < nd->nargs; i++)
+        if (nd->args[i]->height > h)
+            h = nd->args[i]->height;
+    nd->height = h + 1;
+    if (nd->height > EXPR_MAX_HEIGHT) {
+        perr(p, nd->pos, FERR_LIMIT, "more than %d nested operations (a "
+             "chain this long is better split into several features)",
+             EXPR_MAX_HEIGHT);
+        node_free(nd);
+        return NULL;
+    }
+    return nd;
+}
+
 static xnode_t *mk_op(parser_t *p, xop_t op, int pos, xnode_t *a, xnode_t *b)
 {
     if (a == NULL || (b == NULL && op != XOP_NEG && op != XOP_NOT &&
@@ -538,7 +563,7 @@ static xnode_t *mk_op(parser_t *p, xop_t op, int pos, xnode_t *a, xnode_t *b)
         node_free(nd);
         return NULL;
     }
-    return fold(nd);
+    return fold(seal(p, nd));
 }
 
 /* ---- parser ----------------------------------------------------------- */
@@ -748,7 +773,7 @@ static xnode_t *check_call(parser_t *p, xnode_t *nd)
             return NULL;
         }
     }
-    return fold(nd);
+    return fold(seal(p, nd));
 }
 
 /* A literal date/datetime after the keyword: date '2021-09-18'. */
@@ -860,7 +885,7 @@ static xnode_t *parse_case(parser_t *p, int pos)
         if (i == nd->nargs - 2)
             i--;
     }
-    return fold(nd);
+    return fold(seal(p, nd));
 fail:
     node_free(subject);
     for (size_t i = 0; i < a.n; i++)
@@ -1090,7 +1115,7 @@ static xnode_t *parse_in(parser_t *p, xnode_t *x, int pos, bool negate)
             return NULL;
         }
     }
-    return fold(nd);
+    return fold(seal(p, nd));
 fail:
     for (size_t i = 0; i < a.n; i++)
         node_free(a.a[i]);

@@ -38,10 +38,14 @@
 
 typedef struct expr expr_t;
 
-/* Longest accepted source text, deepest nesting: inputs beyond them are
+/* Longest accepted source text, deepest nesting of parentheses and calls,
+ * tallest compiled tree (a chain `a - 1 - 1 ...` nests without
+ * parentheses; evaluation, SQL output and freeing recurse over the tree,
+ * and SQLite refuses expressions nested 1000 deep): inputs beyond them are
  * FERR_LIMIT (they come from a user file). */
 #define EXPR_MAX_SRC 65536
 #define EXPR_MAX_DEPTH 200
+#define EXPR_MAX_HEIGHT 256
 
 /* Parse and type-check src against the column names and types of schema
  * (rows are ignored; 0 rows is fine).  Errors give the position and name

@@ -65,6 +65,9 @@ typedef struct xnode {
     xop_t op;               /* XN_OP */
     ftype_t type;           /* result type (XT_NULL for a bare null) */
     int pos;                /* byte offset in the source, for messages */
+    int height;             /* 1 + the tallest argument's height (<=
+                               EXPR_MAX_HEIGHT + 1, so every recursive walk
+                               over the tree is bounded) */
     int nargs;
     struct xnode **args;
     const struct xfunc *fn; /* XN_CALL */

@@ -200,6 +200,83 @@ static void test_errors(void **state)
     expect_err(deep, FERR_LIMIT, "nested deeper");
 }
 
+/* Render src evaluated over T (compile and evaluation must succeed). */
+static char *render_of(const char *src)
+{
+    expr_t *x = NULL;
+    column_t *c = NULL;
+    ferr_t e = {0};
+    char *got;
+    if (expr_compile(src, T, &x, &e) != FERR_OK) {
+        fprintf(stderr, "%.60s...: %s\n", src, ferr_msg(&e));
+        fail();
+    }
+    assert_int_equal(expr_eval(x, T, "out", &c, &e), FERR_OK);
+    got = fx_render(c);
+    col_free(c);
+    expr_free(x);
+    return got;
+}
+
+/* head, then n times unit (a left-associative chain: the parser loops,
+ * the tree grows one level per term). */
+static char *chain(const char *head, const char *unit, size_t n)
+{
+    buf_t b = {0};
+    buf_puts(&b, head);
+    for (size_t i = 0; i < n; i++)
+        buf_puts(&b, unit);
+    return buf_steal(&b);
+}
+
+/* Issue 10 item 4: `i-1-1-...` with 32,700 terms (under EXPR_MAX_SRC)
+ * built a tree 32,700 deep that every recursive walk (eval, SQL, clone,
+ * free) followed until the stack overflowed.  The tree height is bounded
+ * at parse time, for every chaining operator. */
+static void test_chains(void **state)
+{
+    static const char *const units[][2] = {
+        {"i", "-1"}, {"i", "+i"}, {"f", "*1"}, {"f", "/2"}, {"i", "%7"},
+        {"b", " and b"}, {"b", " or b"}, {"f", "+i"}};
+    (void)state;
+    for (size_t u = 0; u < sizeof(units) / sizeof(units[0]); u++) {
+        size_t n = (EXPR_MAX_SRC - 8) / strlen(units[u][1]);
+        char *src = chain(units[u][0], units[u][1], n);
+        expect_err(src, FERR_LIMIT, "more than 256 nested operations");
+        free(src);
+        src = chain(units[u][0], units[u][1], EXPR_MAX_HEIGHT + 1);
+        expect_err(src, FERR_LIMIT, "nested operations");
+        free(src);
+    }
+    /* the error points at the operator that made the tree too tall */
+    char *src = chain("i", "-1", 300);
+    expect_err(src, FERR_LIMIT, "1:512: more than 256 nested operations");
+    free(src);
+    /* just under the limit: compiles, evaluates exactly, has SQL */
+    src = chain("i", "-1", EXPR_MAX_HEIGHT - 2);
+    char *got = render_of(src), *want;
+    char direct[64];
+    snprintf(direct, sizeof(direct), "i - %d", EXPR_MAX_HEIGHT - 2);
+    want = render_of(direct);
+    assert_string_equal(got, want);
+    free(got);
+    free(want);
+    expr_t *x = NULL;
+    ferr_t e = {0};
+    assert_int_equal(expr_compile(src, T, &x, &e), FERR_OK);
+    for (int d = 0; d < SQL_DIALECT_COUNT_; d++) {
+        buf_t b = {0};
+        assert_int_equal(expr_to_sql(x, (sql_dialect_t)d, &b, &e), FERR_OK);
+        buf_free(&b);
+    }
+    expr_free(x);
+    free(src);
+    /* constant chains fold as they grow: no height at all */
+    src = chain("1", "-1", 20000);
+    expect_type(src, FT_INT);
+    free(src);
+}
+
 static void test_nulls(void **state)
 {
     (void)state;
@@ -448,6 +525,7 @@ int main(void)
         cmocka_unit_test(test_precedence),
         cmocka_unit_test(test_types),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_chains),
         cmocka_unit_test(test_nulls),
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_dates),
