@@ -3,12 +3,14 @@
  */
 #include "project/project.h"
 
+#include <ctype.h>
 #include <libgen.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <strings.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "base/mem.h"
@@ -17,119 +19,119 @@
 /* The key table.  Adding a key: one row here, then read it below; the
  * reference doc test fails until docs/reference.md is regenerated. */
 const proj_key_t proj_keys[] = {
-    {"", "name", "text", "directory name", "project and model name"},
-    {"", "sources", "map", "required", "input files by source name; the first is the primary source the features are computed on"},
-    {"", "joins", "list", "none", "as-of joins of other sources onto the primary source"},
-    {"", "features", "list", "none", "feature definitions, evaluated in order; later ones may use earlier ones"},
-    {"", "label", "text", "none", "the column to predict (a source column or a feature)"},
-    {"", "output", "map", "", "where the offline feature table goes"},
-    {"", "online", "map", "", "the online store (latest feature row per entity)"},
-    {"", "registry", "map", "", "the model registry"},
-    {"", "model", "map", "", "the model to train (see docs/train.md)"},
-    {"", "split", "map", "", "how rows are split into train/valid/test (see docs/train.md)"},
-    {"", "search", "map", "", "hyper-parameter search (see docs/train.md)"},
-    {"", "gate", "map", "", "validation gate for promotion to champion (see docs/registry.md)"},
+    {"", "name", "text", "directory name", "project and model name", 0, 0},
+    {"", "sources", "map", "required", "input files by source name; the first is the primary source the features are computed on", 0, 0},
+    {"", "joins", "list", "none", "as-of joins of other sources onto the primary source", 0, 0},
+    {"", "features", "list", "none", "feature definitions, evaluated in order; later ones may use earlier ones", 0, 0},
+    {"", "label", "text", "none", "the column to predict (a source column or a feature)", 0, 0},
+    {"", "output", "map", "", "where the offline feature table goes", 0, 0},
+    {"", "online", "map", "", "the online store (latest feature row per entity)", 0, 0},
+    {"", "registry", "map", "", "the model registry", 0, 0},
+    {"", "model", "map", "", "the model to train (see docs/train.md)", 0, 0},
+    {"", "split", "map", "", "how rows are split into train/valid/test (see docs/train.md)", 0, 0},
+    {"", "search", "map", "", "hyper-parameter search (see docs/train.md)", 0, 0},
+    {"", "gate", "map", "", "validation gate for promotion to champion (see docs/registry.md)", 0, 0},
 
-    {"sources.<name>", "path", "text", "required", "CSV file, relative to the project directory"},
-    {"sources.<name>", "delimiter", "char", ",", "field delimiter (\\t or tab for TSV)"},
-    {"sources.<name>", "quote", "char", "\"", "quote character (RFC 4180)"},
-    {"sources.<name>", "nulls", "list of text", "[\"\"]", "field values read as null"},
-    {"sources.<name>", "trim", "bool", "false", "trim spaces around unquoted fields"},
-    {"sources.<name>", "max_line_bytes", "integer", "1048576", "longer lines are rejected"},
-    {"sources.<name>", "max_rejects", "integer", "0", "error budget: rows that may be rejected (the more generous of this and max_reject_fraction); with both 0 any bad row fails the build"},
-    {"sources.<name>", "max_reject_fraction", "number", "0", "error budget as a fraction of the data rows"},
-    {"sources.<name>", "rejects", "text", "<output.dir>/rejects-<name>.csv", "file of rejected rows: line, column, value, reason"},
-    {"sources.<name>", "threads", "integer", "0 (all cores)", "parser threads"},
-    {"sources.<name>", "entity", "text", "none", "entity key column (customer id)"},
-    {"sources.<name>", "timestamp", "text", "none", "event time column (point-in-time order)"},
-    {"sources.<name>", "null_keys", "text", "reject", "a row whose entity or timestamp is empty: reject (a rejects entry, counted against the budget) or keep (it is never pooled with other empty keys: its windows see only itself, or are null without a time)"},
-    {"sources.<name>", "encoding", "text", "utf-8", "of text values: utf-8 (a value that is not UTF-8 rejects its row) or latin1 (ISO 8859-1, transcoded to UTF-8)"},
-    {"sources.<name>", "columns", "map", "required", "columns to read, by header name: a type name, or a map of the keys below"},
+    {"sources.<name>", "path", "text", "required", "CSV file, relative to the project directory", 0, 0},
+    {"sources.<name>", "delimiter", "char", ",", "field delimiter (\\t or tab for TSV)", 0, 0},
+    {"sources.<name>", "quote", "char", "\"", "quote character (RFC 4180)", 0, 0},
+    {"sources.<name>", "nulls", "list of text", "[\"\"]", "field values read as null", 0, 0},
+    {"sources.<name>", "trim", "bool", "false", "trim spaces around unquoted fields", 0, 0},
+    {"sources.<name>", "max_line_bytes", "integer", "1048576", "longer lines are rejected", 16, 1073741824},
+    {"sources.<name>", "max_rejects", "integer", "0", "error budget: rows that may be rejected (the more generous of this and max_reject_fraction); with both 0 any bad row fails the build", 0, INFINITY},
+    {"sources.<name>", "max_reject_fraction", "number", "0", "error budget as a fraction of the data rows", 0, 1},
+    {"sources.<name>", "rejects", "text", "<output.dir>/rejects-<name>.csv", "file of rejected rows: line, column, value, reason", 0, 0},
+    {"sources.<name>", "threads", "integer", "0 (all cores)", "parser threads", 0, PROJ_MAX_THREADS},
+    {"sources.<name>", "entity", "text", "none", "entity key column (customer id)", 0, 0},
+    {"sources.<name>", "timestamp", "text", "none", "event time column (point-in-time order)", 0, 0},
+    {"sources.<name>", "null_keys", "text", "reject", "a row whose entity or timestamp is empty: reject (a rejects entry, counted against the budget) or keep (it is never pooled with other empty keys: its windows see only itself, or are null without a time)", 0, 0},
+    {"sources.<name>", "encoding", "text", "utf-8", "of text values: utf-8 (a value that is not UTF-8 rejects its row) or latin1 (ISO 8859-1, transcoded to UTF-8)", 0, 0},
+    {"sources.<name>", "columns", "map", "required", "columns to read, by header name: a type name, or a map of the keys below", 0, 0},
 
-    {"sources.<name>.columns.<col>", "type", "text", "required", "int, float, bool, string, category, date or datetime"},
-    {"sources.<name>.columns.<col>", "format", "text", "ISO 8601", "date/datetime format: %Y %y %m %d %b %B %H %M %S %j; %b takes English or Spanish month names (Ene-2014)"},
-    {"sources.<name>.columns.<col>", "decimal", "char", ".", "decimal separator"},
-    {"sources.<name>.columns.<col>", "thousands", "char", "none", "thousands separator (1.234.567)"},
-    {"sources.<name>.columns.<col>", "rename", "text", "the header", "name of the column in ferry"},
+    {"sources.<name>.columns.<col>", "type", "text", "required", "int, float, bool, string, category, date or datetime", 0, 0},
+    {"sources.<name>.columns.<col>", "format", "text", "ISO 8601", "date/datetime format: %Y %y %m %d %b %B %H %M %S %j; %b takes English or Spanish month names (Ene-2014)", 0, 0},
+    {"sources.<name>.columns.<col>", "decimal", "char", ".", "decimal separator", 0, 0},
+    {"sources.<name>.columns.<col>", "thousands", "char", "none", "thousands separator (1.234.567)", 0, 0},
+    {"sources.<name>.columns.<col>", "rename", "text", "the header", "name of the column in ferry", 0, 0},
 
-    {"joins[]", "source", "text", "required", "the source joined onto the primary one"},
-    {"joins[]", "left_time", "text", "primary timestamp", "time column of the primary source"},
-    {"joins[]", "right_time", "text", "source timestamp", "time column of the joined source"},
-    {"joins[]", "left_key", "text", "none", "key column of the primary source"},
-    {"joins[]", "right_key", "text", "left_key", "key column of the joined source"},
-    {"joins[]", "tolerance", "duration", "none", "most time between the two rows (31d, 12h)"},
-    {"joins[]", "exact", "bool", "true", "a row at exactly the same time matches"},
-    {"joins[]", "prefix", "text", "<source>_", "prefix of the attached column names"},
-    {"joins[]", "columns", "list of text", "all", "columns of the joined source to attach"},
+    {"joins[]", "source", "text", "required", "the source joined onto the primary one", 0, 0},
+    {"joins[]", "left_time", "text", "primary timestamp", "time column of the primary source", 0, 0},
+    {"joins[]", "right_time", "text", "source timestamp", "time column of the joined source", 0, 0},
+    {"joins[]", "left_key", "text", "none", "key column of the primary source", 0, 0},
+    {"joins[]", "right_key", "text", "left_key", "key column of the joined source", 0, 0},
+    {"joins[]", "tolerance", "duration", "none", "most time between the two rows (31d, 12h)", 0, 0},
+    {"joins[]", "exact", "bool", "true", "a row at exactly the same time matches", 0, 0},
+    {"joins[]", "prefix", "text", "<source>_", "prefix of the attached column names", 0, 0},
+    {"joins[]", "columns", "list of text", "all", "columns of the joined source to attach", 0, 0},
 
-    {"features[]", "name", "text", "required (onehot: the column)", "output column name (onehot: prefix)"},
-    {"features[]", "expr", "expression", "", "a row expression (docs/expressions.md)"},
-    {"features[]", "window", "text", "", "point-in-time aggregate over previous events: count, sum, mean, min, max, std, last, lag (docs/windows.md)"},
-    {"features[]", "of", "text", "none", "window: the value column"},
-    {"features[]", "by", "text", "source entity", "window: entity column; 'none' for a single series"},
-    {"features[]", "order", "text", "source timestamp", "window: time column (ties: file order)"},
-    {"features[]", "over", "text", "all", "window frame: all previous events, the last N, or a duration (90d)"},
-    {"features[]", "lag", "integer", "1", "window lag: how many events back"},
-    {"features[]", "include_current", "bool", "false", "window includes the current event"},
-    {"features[]", "onehot", "text", "", "one-hot encode this column: one 0/1 column per vocabulary value"},
-    {"features[]", "vocabulary", "list of text", "learned", "one-hot vocabulary (otherwise learned from the data)"},
-    {"features[]", "min_count", "integer", "1", "one-hot: least occurrences to enter the vocabulary"},
-    {"features[]", "max_categories", "integer", "unlimited", "one-hot: the most frequent N values"},
-    {"features[]", "strict", "bool", "false", "one-hot: an unknown value is an error (else all zeros)"},
-    {"features[]", "keep", "bool", "true", "false: intermediate, not written to the output"},
+    {"features[]", "name", "text", "required (onehot: the column)", "output column name (onehot: prefix)", 0, 0},
+    {"features[]", "expr", "expression", "", "a row expression (docs/expressions.md)", 0, 0},
+    {"features[]", "window", "text", "", "point-in-time aggregate over previous events: count, sum, mean, min, max, std, last, lag (docs/windows.md)", 0, 0},
+    {"features[]", "of", "text", "none", "window: the value column", 0, 0},
+    {"features[]", "by", "text", "source entity", "window: entity column; 'none' for a single series", 0, 0},
+    {"features[]", "order", "text", "source timestamp", "window: time column (ties: file order)", 0, 0},
+    {"features[]", "over", "text", "all", "window frame: all previous events, the last N, or a duration (90d)", 0, 0},
+    {"features[]", "lag", "integer", "1", "window lag: how many events back", 1, 1000000},
+    {"features[]", "include_current", "bool", "false", "window includes the current event", 0, 0},
+    {"features[]", "onehot", "text", "", "one-hot encode this column: one 0/1 column per vocabulary value", 0, 0},
+    {"features[]", "vocabulary", "list of text", "learned", "one-hot vocabulary (otherwise learned from the data)", 0, 0},
+    {"features[]", "min_count", "integer", "1", "one-hot: least occurrences to enter the vocabulary", 1, INFINITY},
+    {"features[]", "max_categories", "integer", "unlimited", "one-hot: the most frequent N values", 1, 1000000},
+    {"features[]", "strict", "bool", "false", "one-hot: an unknown value is an error (else all zeros)", 0, 0},
+    {"features[]", "keep", "bool", "true", "false: intermediate, not written to the output", 0, 0},
 
-    {"output", "dir", "text", "out", "output directory"},
-    {"output", "name", "text", "features", "base name of the feature files"},
-    {"output", "csv", "bool", "true", "write <dir>/<name>.csv"},
-    {"output", "binary", "bool", "true", "write <dir>/<name>.fcol (columnar, read by train)"},
-    {"output", "carry", "list of text", "entity, timestamp", "source columns copied to the output besides features and label"},
+    {"output", "dir", "text", "out", "output directory", 0, 0},
+    {"output", "name", "text", "features", "base name of the feature files", 0, 0},
+    {"output", "csv", "bool", "true", "write <dir>/<name>.csv", 0, 0},
+    {"output", "binary", "bool", "true", "write <dir>/<name>.fcol (columnar, read by train)", 0, 0},
+    {"output", "carry", "list of text", "entity, timestamp", "source columns copied to the output besides features and label", 0, 0},
 
-    {"online", "enabled", "bool", "false", "materialize the online store on every build (or --online)"},
-    {"online", "path", "text", "<output.dir>/online.sqlite", "SQLite online store"},
-    {"online", "entity", "text", "source entity", "entity key of the online rows"},
+    {"online", "enabled", "bool", "false", "materialize the online store on every build (or --online)", 0, 0},
+    {"online", "path", "text", "<output.dir>/online.sqlite", "SQLite online store", 0, 0},
+    {"online", "entity", "text", "source entity", "entity key of the online rows", 0, 0},
 
-    {"registry", "path", "text", "registry", "registry directory"},
+    {"registry", "path", "text", "registry", "registry directory", 0, 0},
 
-    {"model", "type", "text", "xgboost", "xgboost, ridge or logistic (docs/train.md)"},
-    {"model", "objective", "text", "binary:logistic", "binary:logistic or reg:squarederror"},
-    {"model", "params", "map", "XGBoost's", "booster parameters passed to XGBoost (max_depth, eta, ...; scale_pos_weight: auto = negatives/positives)"},
-    {"model", "num_rounds", "integer", "100", "boosting rounds"},
-    {"model", "early_stopping_rounds", "integer", "0 (off)", "stop when the validation metric has not improved for N rounds"},
-    {"model", "eval_metric", "text", "auc / rmse", "XGBoost metric for early stopping"},
-    {"model", "features", "list of text", "all built features", "feature columns to train on"},
-    {"model", "exclude", "list of text", "none", "feature columns to leave out"},
-    {"model", "alpha", "number", "1.0", "ridge: L2 strength"},
-    {"model", "C", "number", "1.0", "logistic: inverse L2 strength"},
-    {"model", "standardize", "bool", "true", "linear: standardize features"},
-    {"model", "interactions", "bool", "false", "linear: add degree-2 interaction features"},
-    {"model", "k_best", "integer", "0 (all)", "linear: keep the k best features by univariate F test"},
-    {"model", "max_iter", "integer", "100", "linear: most solver iterations"},
-    {"model", "threads", "integer", "0 (all cores)", "training threads"},
-    {"model", "seed", "integer", "42", "seed of splits, sampling and search"},
-    {"model", "metric", "text", "auc / rmse", "metric that ranks search configurations and is reported first"},
-    {"model", "threshold", "text", "0.5", "decision threshold, or f1 (the one maximizing F1 on validation)"},
+    {"model", "type", "text", "xgboost", "xgboost, ridge or logistic (docs/train.md)", 0, 0},
+    {"model", "objective", "text", "binary:logistic", "binary:logistic or reg:squarederror", 0, 0},
+    {"model", "params", "map", "XGBoost's", "booster parameters passed to XGBoost (max_depth, eta, ...; scale_pos_weight: auto = negatives/positives)", 0, 0},
+    {"model", "num_rounds", "integer", "100", "boosting rounds", 1, 100000},
+    {"model", "early_stopping_rounds", "integer", "0 (off)", "stop when the validation metric has not improved for N rounds", 0, 100000},
+    {"model", "eval_metric", "text", "auc / rmse", "XGBoost metric for early stopping", 0, 0},
+    {"model", "features", "list of text", "all built features", "feature columns to train on", 0, 0},
+    {"model", "exclude", "list of text", "none", "feature columns to leave out", 0, 0},
+    {"model", "alpha", "number", "1.0", "ridge: L2 strength", 0, 1e9},
+    {"model", "C", "number", "1.0", "logistic: inverse L2 strength", 1e-9, 1e9},
+    {"model", "standardize", "bool", "true", "linear: standardize features", 0, 0},
+    {"model", "interactions", "bool", "false", "linear: add degree-2 interaction features", 0, 0},
+    {"model", "k_best", "integer", "0 (all)", "linear: keep the k best features by univariate F test", 0, 1000000},
+    {"model", "max_iter", "integer", "100", "linear: most solver iterations", 1, 1000000},
+    {"model", "threads", "integer", "0 (all cores)", "training threads", 0, PROJ_MAX_THREADS},
+    {"model", "seed", "integer", "42", "seed of splits, sampling and search", 0, 4294967295},
+    {"model", "metric", "text", "auc / rmse", "metric that ranks search configurations and is reported first", 0, 0},
+    {"model", "threshold", "text", "0.5", "decision threshold, or f1 (the one maximizing F1 on validation)", 0, 0},
 
-    {"split", "method", "text", "random", "random, stratified, time or group"},
-    {"split", "valid_fraction", "number", "0", "fraction of rows (or groups) for validation"},
-    {"split", "test_fraction", "number", "0.2", "fraction of rows (or groups) for test"},
-    {"split", "time_column", "text", "source timestamp", "time split: the time column"},
-    {"split", "test_from", "text", "last test_fraction of time", "time split: the first test time (2020-06-01)"},
-    {"split", "valid_from", "text", "last valid_fraction before test", "time split: the first validation time"},
-    {"split", "group_column", "text", "source entity", "group split: no group on both sides"},
+    {"split", "method", "text", "random", "random, stratified, time or group", 0, 0},
+    {"split", "valid_fraction", "number", "0", "fraction of rows (or groups) for validation", 0, 1},
+    {"split", "test_fraction", "number", "0.2", "fraction of rows (or groups) for test", 0, 1},
+    {"split", "time_column", "text", "source timestamp", "time split: the time column", 0, 0},
+    {"split", "test_from", "text", "last test_fraction of time", "time split: the first test time (2020-06-01)", 0, 0},
+    {"split", "valid_from", "text", "last valid_fraction before test", "time split: the first validation time", 0, 0},
+    {"split", "group_column", "text", "source entity", "group split: no group on both sides", 0, 0},
 
-    {"search", "method", "text", "none", "none, grid or random"},
-    {"search", "space", "map", "", "parameter name -> list of values to try"},
-    {"search", "n_iter", "integer", "10", "random search: configurations to try"},
-    {"search", "folds", "integer", "3", "cross-validation folds"},
-    {"search", "cv", "text", "auto", "auto, plain, stratified or group"},
-    {"search", "threads", "integer", "0 (all cores)", "configurations fitted at once"},
+    {"search", "method", "text", "none", "none, grid or random", 0, 0},
+    {"search", "space", "map", "", "parameter name -> list of values to try", 0, 0},
+    {"search", "n_iter", "integer", "10", "random search: configurations to try", 1, 100000},
+    {"search", "folds", "integer", "3", "cross-validation folds", 2, 100},
+    {"search", "cv", "text", "auto", "auto, plain, stratified or group", 0, 0},
+    {"search", "threads", "integer", "0 (all cores)", "configurations fitted at once", 0, PROJ_MAX_THREADS},
 
-    {"gate", "metric", "text", "auc / rmse", "metric compared with the champion's"},
-    {"gate", "split", "text", "test", "split whose metric is compared"},
-    {"gate", "tolerance", "number", "0", "how much worse than the champion is still accepted"},
-    {"gate", "floor", "number", "none", "the metric must be at least this (at most, for lower-is-better metrics)"},
-    {"gate", "alias", "text", "champion", "alias that `ferry train --promote` moves"},
-    {NULL, NULL, NULL, NULL, NULL},
+    {"gate", "metric", "text", "auc / rmse", "metric compared with the champion's", 0, 0},
+    {"gate", "split", "text", "test", "split whose metric is compared", 0, 0},
+    {"gate", "tolerance", "number", "0", "how much worse than the champion is still accepted", 0, INFINITY},
+    {"gate", "floor", "number", "none", "the metric must be at least this (at most, for lower-is-better metrics)", -INFINITY, INFINITY},
+    {"gate", "alias", "text", "champion", "alias that `ferry train --promote` moves", 0, 0},
+    {NULL, NULL, NULL, NULL, NULL, 0, 0},
 };
 
 /* Allowed keys of one section, from the table (NULL-terminated, static). */
@@ -151,6 +153,68 @@ static const char *const *section_keys(const char *section)
             return cache[i];
     }
     abort(); /* more sections than slots: grow the cache */
+}
+
+static bool key_is_numeric(const proj_key_t *k)
+{
+    return strcmp(k->type, "integer") == 0 || strcmp(k->type, "number") == 0;
+}
+
+/* A numeric key's range as messages and docs say it: ", 1 to 100000",
+ * ", 0 or more", "" when unbounded. */
+static void describe_range(const proj_key_t *k, buf_t *out)
+{
+    if (isinf(k->min) && isinf(k->max))
+        return;
+    if (isinf(k->max))
+        buf_printf(out, ", %.10g or more", k->min);
+    else if (isinf(k->min))
+        buf_printf(out, ", %.10g or less", k->max);
+    else
+        buf_printf(out, ", %.10g to %.10g", k->min, k->max);
+}
+
+/* The integer and number keys of `section` present in `map`: type and
+ * range from the key table, refused with the value's line. */
+static int check_numbers(const ydoc_t *d, const ynode_t *map, const char *where,
+                         const char *section, ferr_t *e)
+{
+    for (const proj_key_t *k = proj_keys; k->section; k++) {
+        const ynode_t *n;
+        double v;
+        int rc;
+        if (!key_is_numeric(k) || strcmp(k->section, section) != 0)
+            continue;
+        n = yn_get(map, k->key);
+        if (n == NULL || n->kind == YN_NULL)
+            continue;
+        if (k->type[0] == 'i') {
+            int64_t i = 0;
+            if ((rc = yn_int(d, map, where, k->key, &i, e)))
+                return rc;
+            v = (double)i;
+        } else if ((rc = yn_num(d, map, where, k->key, &v, e))) {
+            return rc;
+        }
+        if (v < k->min || v > k->max) {
+            buf_t want = {0};
+            describe_range(k, &want);
+            rc = yn_fail(e, d, n, where, "key '%s': %s is out of range (%s%s)",
+                         k->key, n->str, k->type[0] == 'i' ? "an integer" :
+                         "a number", want.p ? want.p : "");
+            buf_free(&want);
+            return rc;
+        }
+    }
+    return FERR_OK;
+}
+
+/* The keys of a section's map: known names, and numbers in range. */
+static int check_keys(const ydoc_t *d, const ynode_t *map, const char *where,
+                      const char *section, ferr_t *e)
+{
+    int rc = yn_check_keys(d, map, where, section_keys(section), e);
+    return rc ? rc : check_numbers(d, map, where, section, e);
 }
 
 static char *resolve(const project_t *p, const char *path)
@@ -176,7 +240,7 @@ static int load_column(const ydoc_t *d, const char *where, const char *name,
     if (v && v->kind == YN_SCALAR) {
         type = v->str;
     } else if (v && v->kind == YN_MAP) {
-        if ((rc = yn_check_keys(d, v, where, section_keys("sources.<name>.columns.<col>"), e)) ||
+        if ((rc = check_keys(d, v, where, "sources.<name>.columns.<col>", e)) ||
             (rc = yn_str(d, v, where, "type", &type, e)) ||
             (rc = yn_str(d, v, where, "format", &c->format, e)) ||
             (rc = yn_char(d, v, where, "decimal", &c->decimal, e)) ||
@@ -225,7 +289,7 @@ static int load_source(project_t *p, const char *name, const ynode_t *m,
     s->max_line = 1 << 20;
     s->max_rejects = 0;
     s->max_reject_frac = 0.0;
-    if ((rc = yn_check_keys(d, m, where, section_keys("sources.<name>"), e)) ||
+    if ((rc = check_keys(d, m, where, "sources.<name>", e)) ||
         (rc = yn_str(d, m, where, "path", &path, e)) ||
         (rc = yn_char(d, m, where, "delimiter", &s->delimiter, e)) ||
         (rc = yn_char(d, m, where, "quote", &s->quote, e)) ||
@@ -255,15 +319,6 @@ static int load_source(project_t *p, const char *name, const ynode_t *m,
                              strcasecmp(encoding, "iso-8859-1") == 0);
     if (path == NULL)
         return yn_fail(e, d, &at, where, "missing key 'path' (the CSV file)");
-    if (s->max_line < 16)
-        return yn_fail(e, d, yn_get(m, "max_line_bytes"), where,
-                       "max_line_bytes must be at least 16");
-    if (s->max_rejects < 0)
-        return yn_fail(e, d, yn_get(m, "max_rejects"), where,
-                       "max_rejects must be 0 or more");
-    if (s->max_reject_frac < 0 || s->max_reject_frac > 1)
-        return yn_fail(e, d, yn_get(m, "max_reject_fraction"), where,
-                       "max_reject_fraction must be between 0 and 1");
     if (s->nulls == NULL) {
         s->nulls = xmalloc(sizeof(char *));
         s->nulls[0] = "";
@@ -314,7 +369,7 @@ static int load_join(project_t *p, size_t idx, const ynode_t *m, proj_join_t *j,
     memset(j, 0, sizeof(*j));
     j->exact = true;
     j->line = m ? m->line : 0;
-    if ((rc = yn_check_keys(d, m, where, section_keys("joins[]"), e)) ||
+    if ((rc = check_keys(d, m, where, "joins[]", e)) ||
         (rc = yn_str(d, m, where, "source", &j->source, e)) ||
         (rc = yn_str(d, m, where, "left_time", &j->left_time, e)) ||
         (rc = yn_str(d, m, where, "right_time", &j->right_time, e)) ||
@@ -352,6 +407,34 @@ static int load_join(project_t *p, size_t idx, const ynode_t *m, proj_join_t *j,
     return FERR_OK;
 }
 
+/* Words of the expression language that cannot name a column unquoted. */
+static const char *const expr_words[] = {
+    "and", "or", "not", "is", "in", "between", "case", "when", "then",
+    "else", "end", "null", "true", "false", NULL};
+
+/* Why `name` cannot be a feature name, or NULL.  A feature is referenced
+ * by later expressions unquoted, so its name is an identifier of the
+ * expression language (letters, ASCII or UTF-8, digits and '_', not
+ * starting with a digit, not a keyword), and SQL export writes it as is,
+ * so it fits PostgreSQL's 63-byte identifiers. */
+static const char *feature_name_problem(const char *name)
+{
+    size_t len = strlen(name);
+    if (len == 0)
+        return "is empty";
+    if (len > PROJ_MAX_NAME)
+        return "is longer than 63 bytes";
+    if (name[0] >= '0' && name[0] <= '9')
+        return "starts with a digit";
+    for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+        if (!(isalnum(*c) || *c == '_' || *c >= 0x80)) /* libyaml: UTF-8 */
+            return "has a character other than letters, digits and '_'";
+    for (size_t i = 0; expr_words[i]; i++)
+        if (strcasecmp(name, expr_words[i]) == 0)
+            return "is a keyword of the expression language";
+    return NULL;
+}
+
 static int load_feature(project_t *p, size_t idx, const ynode_t *m,
                         proj_feature_t *f, ferr_t *e)
 {
@@ -371,7 +454,7 @@ static int load_feature(project_t *p, size_t idx, const ynode_t *m,
     if (m == NULL || m->kind != YN_MAP)
         return yn_fail(e, d, m, where, "expected a map with name and expr, "
                        "window or onehot");
-    if ((rc = yn_check_keys(d, m, where, section_keys("features[]"), e)) ||
+    if ((rc = check_keys(d, m, where, "features[]", e)) ||
         (rc = yn_str(d, m, where, "name", &f->name, e)) ||
         (rc = yn_str(d, m, where, "expr", &f->expr, e)) ||
         (rc = yn_str(d, m, where, "window", &f->agg, e)) ||
@@ -414,6 +497,15 @@ static int load_feature(project_t *p, size_t idx, const ynode_t *m,
     }
     if (f->name == NULL)
         return yn_fail(e, d, m, where, "missing key 'name'");
+    if (yn_get(m, "name") != NULL && !source_has(src, f->name)) {
+        /* (a feature may replace a source column under its own name) */
+        const char *why = feature_name_problem(f->name);
+        if (why)
+            return yn_fail(e, d, yn_get(m, "name"), where, "name '%s' %s: a "
+                           "feature name is 1 to %d letters, digits or '_' "
+                           "(ASCII or UTF-8), not starting with a digit",
+                           f->name, why, PROJ_MAX_NAME);
+    }
     return FERR_OK;
 }
 
@@ -431,6 +523,26 @@ static int check_section(project_t *p, const char *key, const ynode_t **out,
     return FERR_OK;
 }
 
+/* Validation and test rows come out of the same rows: some must be left
+ * to train on. */
+static int check_split(const project_t *p, ferr_t *e)
+{
+    double valid = 0, test = 0.2;
+    const ynode_t *at;
+    int rc;
+    if ((rc = yn_num(p->doc, p->split, "split", "valid_fraction", &valid, e)) ||
+        (rc = yn_num(p->doc, p->split, "split", "test_fraction", &test, e)))
+        return rc;
+    if (valid + test < 1)
+        return FERR_OK;
+    at = yn_get(p->split, "test_fraction");
+    if (at == NULL)
+        at = yn_get(p->split, "valid_fraction");
+    return yn_fail(e, p->doc, at, "split", "valid_fraction %g + test_fraction "
+                   "%g leave no rows to train on (the sum must be below 1)",
+                   valid, test);
+}
+
 static int interpret(project_t *p, ferr_t *e)
 {
     const ydoc_t *d = p->doc;
@@ -438,7 +550,7 @@ static int interpret(project_t *p, ferr_t *e)
     const char *dir = "out", *online_path = NULL, *regpath = "registry";
     int rc;
 
-    if ((rc = yn_check_keys(d, root, "", section_keys(""), e)))
+    if ((rc = check_keys(d, root, "", "", e)))
         return rc;
     p->name = NULL;
     if ((rc = yn_str(d, root, "", "name", &p->name, e)) ||
@@ -457,11 +569,11 @@ static int interpret(project_t *p, ferr_t *e)
             return rc;
     }
     if ((rc = check_section(p, "output", &out, e)) ||
-        (rc = yn_check_keys(d, out, "output", section_keys("output"), e)) ||
+        (rc = check_keys(d, out, "output", "output", e)) ||
         (rc = check_section(p, "online", &onl, e)) ||
-        (rc = yn_check_keys(d, onl, "online", section_keys("online"), e)) ||
+        (rc = check_keys(d, onl, "online", "online", e)) ||
         (rc = check_section(p, "registry", &reg, e)) ||
-        (rc = yn_check_keys(d, reg, "registry", section_keys("registry"), e)))
+        (rc = check_keys(d, reg, "registry", "registry", e)))
         return rc;
     p->output_name = "features";
     p->write_csv = p->write_binary = true;
@@ -512,15 +624,15 @@ static int interpret(project_t *p, ferr_t *e)
         }
     }
     if ((rc = check_section(p, "model", &p->model, e)) ||
-        (rc = yn_check_keys(d, p->model, "model", section_keys("model"), e)) ||
+        (rc = check_keys(d, p->model, "model", "model", e)) ||
         (rc = check_section(p, "split", &p->split, e)) ||
-        (rc = yn_check_keys(d, p->split, "split", section_keys("split"), e)) ||
+        (rc = check_keys(d, p->split, "split", "split", e)) ||
         (rc = check_section(p, "search", &p->search, e)) ||
-        (rc = yn_check_keys(d, p->search, "search", section_keys("search"), e)) ||
+        (rc = check_keys(d, p->search, "search", "search", e)) ||
         (rc = check_section(p, "gate", &p->gate, e)) ||
-        (rc = yn_check_keys(d, p->gate, "gate", section_keys("gate"), e)))
+        (rc = check_keys(d, p->gate, "gate", "gate", e)))
         return rc;
-    return FERR_OK;
+    return check_split(p, e);
 }
 
 /* Shared tail of project_load and project_load_mem: overrides, then
@@ -638,7 +750,9 @@ void project_reference_md(buf_t *out)
                             "| --- | --- | --- | --- |\n",
                        *section ? section : "top level");
         }
-        buf_printf(out, "| `%s` | %s | %s | %s |\n", k->key, k->type, k->dflt,
-                   k->doc);
+        buf_printf(out, "| `%s` | %s", k->key, k->type);
+        if (key_is_numeric(k))
+            describe_range(k, out);
+        buf_printf(out, " | %s | %s |\n", k->dflt, k->doc);
     }
 }

@@ -26,14 +26,23 @@
 
 /* One row per key of ferry.yaml: the single source of validation and of
  * docs/reference.md.  `section` uses <name> for user-chosen map keys and []
- * for list items. */
+ * for list items.  An "integer" or "number" key has the inclusive range
+ * [min, max] (±INFINITY: open on that side), checked with the value's line
+ * for the file and --set alike; other keys have 0, 0. */
 typedef struct proj_key {
     const char *section;
     const char *key;
     const char *type;
     const char *dflt;
     const char *doc;
+    double min, max;
 } proj_key_t;
+
+/* The most threads any key may ask for (parsing, training, search). */
+#define PROJ_MAX_THREADS 1024
+/* Longest feature name: PostgreSQL's identifier limit, so SQL export never
+ * truncates one. */
+#define PROJ_MAX_NAME 63
 extern const proj_key_t proj_keys[]; /* terminated by section == NULL */
 
 typedef struct proj_column {

@@ -70,6 +70,14 @@ static int ncores(void)
     return n > 0 ? (int)n : 1;
 }
 
+/* Threads for a request: 0 (or less) means all cores, and no request gets
+ * more than TRAIN_MAX_THREADS (libgomp crashes when asked for 100,000). */
+static int thread_count(int want)
+{
+    int n = want > 0 ? want : ncores();
+    return n < TRAIN_MAX_THREADS ? n : TRAIN_MAX_THREADS;
+}
+
 /* ---- matrix ------------------------------------------------------------- */
 
 int train_matrix_from_table(const table_t *t, const char *const *features,
@@ -626,7 +634,7 @@ int train_predict_bytes(const char *kind, const char *model, size_t len,
         char buf[32];
         XGB_TRY(XGBoosterCreate(NULL, 0, &b), "creating a booster");
         XGB_TRY(XGBoosterLoadModelFromBuffer(b, model, len), "loading the model");
-        snprintf(buf, sizeof(buf), "%d", nthread > 0 ? nthread : ncores());
+        snprintf(buf, sizeof(buf), "%d", thread_count(nthread));
         XGB_TRY(XGBoosterSetParam(b, "nthread", buf), "setting nthread");
         rc = xgb_predict(b, m, nthread, out, e);
     out:
@@ -868,14 +876,14 @@ static int run_search(const table_t *t, const train_config_t *cfg,
         free(conf), free(fold);
         return rc;
     }
-    int threads = s->threads > 0 ? s->threads : ncores();
+    int threads = thread_count(s->threads);
     if ((size_t)threads > nconf * k)
         threads = (int)(nconf * k);
     search_ctx_t c = {
         .cfg = cfg, .tr = tr, .fold = fold, .k = k, .nconf = nconf,
         .conf_idx = conf, .metric = metric,
         /* parallel fits each get one core; a lone fit gets all of them */
-        .nthread_fit = threads > 1 ? 1 : (cfg->nthread > 0 ? cfg->nthread : ncores()),
+        .nthread_fit = threads > 1 ? 1 : thread_count(cfg->nthread),
         .score = xcalloc(nconf * k, sizeof(double)),
     };
     pthread_mutex_init(&c.mu, NULL);
@@ -1073,7 +1081,7 @@ int train_run(const table_t *t, const train_config_t *cfg, train_result_t *res,
     const char **feats = NULL;
     size_t nfeat = 0;
     json_t *search = NULL;
-    int nthread = cfg->nthread > 0 ? cfg->nthread : ncores();
+    int nthread = thread_count(cfg->nthread);
 
     memset(res, 0, sizeof(*res));
     if ((rc = train_config_check(cfg, e)) != FERR_OK)

@@ -35,6 +35,10 @@
 #include "train/linear.h"
 #include "train/split.h"
 
+/* The most threads one training run uses, whatever it asks for (the key
+ * table refuses more in ferry.yaml; library callers are clamped). */
+#define TRAIN_MAX_THREADS 1024
+
 /* ---- the dense matrix -------------------------------------------------- */
 
 typedef struct train_matrix {
@@ -130,7 +134,8 @@ typedef struct train_config {
                                        needs a valid part) */
     const char *eval_metric;        /* model.eval_metric: XGBoost metric for
                                        early stopping (default auc / rmse) */
-    int nthread;                    /* train.threads (0: all cores) */
+    int nthread;                    /* train.threads (0: all cores; at
+                                       most TRAIN_MAX_THREADS are used) */
     linear_config_t linear;         /* model.alpha, model.C, model.standardize,
                                        model.interactions, model.k_best,
                                        model.max_iter (ridge / logistic) */
