@@ -3,6 +3,7 @@
  */
 #include "base/str.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,64 @@ str_t str_trim(str_t s)
 char *str_dup(str_t s)
 {
     return xstrndup(s.p ? s.p : "", s.n);
+}
+
+int str_parse_u64(const char *s, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (s == NULL || *s == '\0')
+        return FERR_PARSE;
+    for (const char *p = s; *p; p++) {
+        unsigned d = (unsigned)(unsigned char)*p - '0';
+        if (d > 9)
+            return FERR_PARSE;
+        if (v > (UINT64_MAX - d) / 10)
+            return FERR_RANGE;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return FERR_OK;
+}
+
+/* [+-] digits [. digits] [e [+-] digits], at least one mantissa digit:
+ * the decimal forms only (strtod would also take leading space, "nan",
+ * "inf" and hex floats). */
+static bool is_decimal(const char *p)
+{
+    size_t digits = 0;
+    if (*p == '+' || *p == '-')
+        p++;
+    for (; *p >= '0' && *p <= '9'; p++)
+        digits++;
+    if (*p == '.')
+        for (p++; *p >= '0' && *p <= '9'; p++)
+            digits++;
+    if (digits == 0)
+        return false;
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-')
+            p++;
+        if (!(*p >= '0' && *p <= '9'))
+            return false;
+        while (*p >= '0' && *p <= '9')
+            p++;
+    }
+    return *p == '\0';
+}
+
+int str_parse_f64(const char *s, double *out)
+{
+    double v;
+    if (s == NULL || !is_decimal(s))
+        return FERR_PARSE;
+    v = strtod(s, NULL);
+    /* overflow (ERANGE with +-HUGE_VAL); underflow to 0 or a subnormal is
+     * the nearest double and fine */
+    if (!isfinite(v))
+        return FERR_RANGE;
+    *out = v;
+    return FERR_OK;
 }
 
 void buf_init(buf_t *b, size_t max)

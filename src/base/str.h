@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct str {
     const char *p;
@@ -36,6 +37,14 @@ char *str_dup(str_t s);                     /* xmalloc'd, NUL-terminated */
  * s.n when all of s is UTF-8.  ASCII runs are checked 8 bytes at a time,
  * so plain ASCII text costs about one OR per word. */
 size_t str_utf8_invalid(str_t s);
+
+/* Strict number parsing for text a user typed (command-line options): the
+ * whole string must be the number, with no leading space, no trailing
+ * junk and, for str_parse_u64, no sign at all (strtoull takes "-5" as
+ * 2^64-5).  FERR_OK, FERR_PARSE (not a number) or FERR_RANGE (does not fit
+ * the type, or for str_parse_f64 not finite). */
+int str_parse_u64(const char *s, uint64_t *out);
+int str_parse_f64(const char *s, double *out);
 
 /* Owned buffer.  Zero-initialise, or buf_init(&b, max) to cap it (0 = no cap).
  * b.p is always NUL-terminated once anything was appended (or after

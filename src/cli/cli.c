@@ -3,14 +3,19 @@
  */
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "base/mem.h"
 #include "base/progress.h"
+#include "base/str.h"
 #include "project/project.h"
 
 const cli_command_t cli_commands[] = {
@@ -47,6 +52,78 @@ void cli_info(const cli_ctx_t *ctx, const char *fmt, ...)
     vprintf(fmt, ap);
     va_end(ap);
     fputc('\n', stdout);
+}
+
+int cli_opt_value(const char *cmd, int argc, char **argv, int *i,
+                  const char *name, const char **val)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(a, name, n) != 0 || (a[n] != '\0' && a[n] != '='))
+        return 0;
+    if (a[n] == '=') {
+        *val = a + n + 1;
+        return 1;
+    }
+    if (*i + 1 >= argc) {
+        cli_error("%s%s%s needs a value", cmd ? cmd : "", cmd ? ": " : "",
+                  name);
+        return -1;
+    }
+    *val = argv[++*i];
+    return 1;
+}
+
+int cli_parse_count(const char *cmd, const char *opt, const char *text,
+                    size_t min, size_t max, size_t *out)
+{
+    uint64_t v;
+    if (str_parse_u64(text, &v) != FERR_OK || v < min || v > max) {
+        cli_error("%s: %s '%s': expected a whole number from %zu to %zu", cmd,
+                  opt, text, min, max);
+        return -1;
+    }
+    *out = (size_t)v;
+    return 0;
+}
+
+int cli_parse_real(const char *cmd, const char *opt, const char *text,
+                   double *out)
+{
+    if (str_parse_f64(text, out) != FERR_OK) {
+        cli_error("%s: %s '%s': expected a finite number", cmd, opt, text);
+        return -1;
+    }
+    return 0;
+}
+
+void cli_buffer_stdout(void)
+{
+    static char buf[64 * 1024];
+    if (!isatty(STDOUT_FILENO))
+        setvbuf(stdout, buf, _IOFBF, sizeof(buf));
+}
+
+int cli_close_stdout(int rc)
+{
+    /* coreutils' close_stdout: an error flagged by an earlier buffered
+     * write, or the final flush failing; stdout closed by the caller
+     * (`ferry version >&-`) with nothing to write is not an error */
+    bool pending = __fpending(stdout) != 0;
+    bool prev_fail = ferror(stdout) != 0;
+    bool close_fail;
+    int err;
+
+    errno = 0;
+    close_fail = fclose(stdout) != 0;
+    err = errno;
+    if (!prev_fail && !(close_fail && (pending || err != EBADF)))
+        return rc;
+    if (err)
+        cli_error("write error on standard output: %s", strerror(err));
+    else
+        cli_error("write error on standard output");
+    return rc ? rc : 2;
 }
 
 static const cli_command_t *find_command(const char *name)
@@ -91,6 +168,18 @@ int cmd_version(cli_ctx_t *ctx, int argc, char **argv)
     return 0;
 }
 
+/* The global options that take a value. */
+enum { GLOBAL_DIR, GLOBAL_FILE, GLOBAL_SET, GLOBAL_REGISTRY };
+static const struct {
+    const char *name;
+    int what;
+} global_values[] = {
+    {"-C", GLOBAL_DIR},
+    {"-f", GLOBAL_FILE},
+    {"--set", GLOBAL_SET},
+    {"--registry", GLOBAL_REGISTRY},
+};
+
 int cli_main(int argc, char **argv)
 {
     cli_ctx_t ctx = {.project_file = "ferry.yaml"};
@@ -101,27 +190,46 @@ int cli_main(int argc, char **argv)
     ctx.sets = xcalloc((size_t)argc, sizeof(*ctx.sets));
     /* Global options come before the command, like git's. */
     while (i < argc && argv[i][0] == '-') {
-        const char *a = argv[i];
-        if (strcmp(a, "-C") == 0 && i + 1 < argc) {
-            if (chdir(argv[i + 1]) != 0) {
-                cli_error("-C %s: cannot change directory", argv[i + 1]);
-                free(ctx.sets);
-                return 2;
+        const char *a = argv[i], *v = NULL;
+        size_t g = 0;
+        int m = 0;
+        for (; g < sizeof(global_values) / sizeof(*global_values); g++)
+            if ((m = cli_opt_value(NULL, argc, argv, &i,
+                                   global_values[g].name, &v)) != 0)
+                break;
+        if (m < 0) {
+            free(ctx.sets);
+            return 2;
+        }
+        if (m > 0) {
+            switch (global_values[g].what) {
+            case GLOBAL_DIR:
+                if (chdir(v) != 0) {
+                    cli_error("-C %s: cannot change directory: %s", v,
+                              strerror(errno));
+                    free(ctx.sets);
+                    return 2;
+                }
+                break;
+            case GLOBAL_FILE:
+                ctx.project_file = v;
+                break;
+            case GLOBAL_SET:
+                /* checked here: a forgotten value must not swallow the
+                 * command name (`--set features build`) */
+                if (v[0] == '=' || strchr(v, '=') == NULL) {
+                    cli_error("--set '%s': expected KEY=VALUE", v);
+                    free(ctx.sets);
+                    return 2;
+                }
+                ctx.sets[ctx.nsets++] = v;
+                break;
+            default:
+                ctx.registry_dir = v;
+                ctx.registry_dir_set = true;
+                break;
             }
-            i += 2;
-        } else if (strcmp(a, "-f") == 0 && i + 1 < argc) {
-            ctx.project_file = argv[i + 1];
-            i += 2;
-        } else if (strcmp(a, "--set") == 0 && i + 1 < argc) {
-            ctx.sets[ctx.nsets++] = argv[i + 1];
-            i += 2;
-        } else if (strncmp(a, "--set=", 6) == 0) {
-            ctx.sets[ctx.nsets++] = a + 6;
             i++;
-        } else if (strcmp(a, "--registry") == 0 && i + 1 < argc) {
-            ctx.registry_dir = argv[i + 1];
-            ctx.registry_dir_set = true;
-            i += 2;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             ctx.quiet = true;
             i++;

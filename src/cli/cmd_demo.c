@@ -39,18 +39,19 @@ int cmd_demo(cli_ctx_t *ctx, int argc, char **argv)
     ferr_t e = {0};
 
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--rows") == 0 && i + 1 < argc)
-            rows = strtoull(argv[++i], NULL, 10);
-        else if (argv[i][0] != '-')
+        const char *v;
+        int m = cli_opt_value("demo", argc, argv, &i, "--rows", &v);
+        if (m < 0 || (m > 0 && cli_parse_count("demo", "--rows", v, 1000,
+                                               INIT_ROWS_MAX, &rows)))
+            return 2;
+        if (m > 0)
+            continue;
+        if (argv[i][0] != '-')
             dir = argv[i];
         else {
             cli_error("demo: unknown option '%s'", argv[i]);
             return 2;
         }
-    }
-    if (rows < 1000) {
-        cli_error("demo: --rows must be at least 1000");
-        return 2;
     }
     printf("== init: %s/ferry.yaml and a synthetic loan log of %zu rows\n", dir,
            rows);

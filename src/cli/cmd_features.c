@@ -378,10 +378,12 @@ static int features_sql(cli_ctx_t *ctx, int argc, char **argv)
     int rc;
 
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--dialect") == 0 && i + 1 < argc)
-            dialect = argv[++i];
-        else if (strncmp(argv[i], "--dialect=", 10) == 0)
-            dialect = argv[i] + 10;
+        int m = cli_opt_value("features sql", argc, argv, &i, "--dialect",
+                              &dialect);
+        if (m < 0)
+            return 2;
+        else if (m > 0)
+            continue;
         else if (strcmp(argv[i], "--ddl") == 0)
             ddl = true;
         else {

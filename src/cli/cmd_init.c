@@ -3,12 +3,16 @@
  * with a ferry.yaml and deterministic example data, so the whole lifecycle
  * runs on a fresh machine with nothing else.  Templates are a table.
  */
+#include <errno.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/afile.h"
+#include "base/mem.h"
 #include "base/str.h"
 #include "cli/cli.h"
 #include "cli/gen_loans.h"
@@ -83,12 +87,121 @@ static const init_template_t templates[] = {
     {NULL, NULL, NULL, NULL},
 };
 
+/* Remove a tree this process created (the staging directory of a failed
+ * init): nothing outside it is touched, symlinks are not followed. */
+static int remove_entry(const char *path, const struct stat *st, int flag,
+                        struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    if (flag == FTW_DP)
+        rmdir(path);
+    else
+        unlink(path);
+    return 0;
+}
+
+static void remove_tree(const char *path)
+{
+    nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* The template's files into dir (which exists): the data first, so the
+ * ferry.yaml that names it appears last.  A data/ directory created here
+ * is removed again on failure. */
+static int write_template(const init_template_t *t, const char *dir,
+                          size_t rows, ferr_t *e)
+{
+    buf_t data = {0}, yaml = {0};
+    struct stat st;
+    bool had_data;
+    int rc;
+
+    buf_printf(&data, "%s/data", dir);
+    buf_printf(&yaml, "%s/ferry.yaml", dir);
+    had_data = stat(data.p, &st) == 0;
+    rc = t->write_data(dir, rows, e);
+    if (rc == FERR_OK)
+        rc = afile_write_all(yaml.p, t->yaml, strlen(t->yaml), e);
+    if (rc && !had_data)
+        remove_tree(data.p);
+    buf_free(&data);
+    buf_free(&yaml);
+    return rc;
+}
+
+/* A new project directory appears complete or not at all: it is built as
+ * "<dir>.init.XXXXXX" beside its final place and renamed into it; on
+ * failure the staging tree and any parent directories created for it
+ * are removed. */
+static int init_new_dir(const init_template_t *t, const char *dir,
+                        size_t rows, ferr_t *e)
+{
+    char *parent = xstrdup(dir), *top = NULL;
+    buf_t stage = {0};
+    struct stat st;
+    mode_t um;
+    int rc = FERR_OK;
+
+    /* the outermost missing ancestor: where a cleanup stops */
+    for (char *slash; (slash = strrchr(parent, '/')) != NULL && slash > parent;) {
+        *slash = '\0';
+        if (stat(parent, &st) == 0)
+            break;
+        free(top);
+        top = xstrdup(parent);
+    }
+    free(parent);
+    parent = xstrdup(dir);
+    if (strrchr(parent, '/') && strrchr(parent, '/') > parent) {
+        *strrchr(parent, '/') = '\0';
+        rc = mkdir_p(parent, e);
+    }
+    buf_printf(&stage, "%s.init.XXXXXX", dir);
+    if (rc == FERR_OK && mkdtemp(stage.p) == NULL)
+        rc = ferr_set(e, FERR_IO, "%s: cannot create a directory beside it: "
+                      "%s", dir, strerror(errno));
+    if (rc == FERR_OK) {
+        /* mkdtemp's 0700, widened to what mkdir(0755) would give */
+        um = umask(0);
+        umask(um);
+        chmod(stage.p, 0755 & ~um);
+        rc = write_template(t, stage.p, rows, e);
+        if (rc == FERR_OK && rename(stage.p, dir) != 0)
+            rc = ferr_set(e, FERR_IO, "%s: rename: %s", dir, strerror(errno));
+        if (rc) {
+            remove_tree(stage.p);
+            /* the error names a file under the staging directory: name
+             * it as the user asked for it */
+            if (e && strncmp(e->msg, stage.p, stage.n) == 0) {
+                buf_t m = {0};
+                buf_printf(&m, "%s%s", dir, e->msg + stage.n);
+                snprintf(e->msg, sizeof(e->msg), "%s", m.p);
+                buf_free(&m);
+            }
+        }
+    }
+    if (rc && top) {
+        /* rmdir only removes what is empty: the parents made above */
+        for (char *slash; strcmp(parent, top) != 0 &&
+                          (slash = strrchr(parent, '/')) != NULL;) {
+            rmdir(parent);
+            *slash = '\0';
+        }
+        rmdir(top);
+    }
+    free(parent);
+    free(top);
+    buf_free(&stage);
+    return rc;
+}
+
 /* Shared with `ferry demo`. */
 int init_project(const char *tmpl, const char *dir, size_t rows, bool force,
                  ferr_t *e)
 {
     const init_template_t *t = templates;
-    buf_t b = {0};
+    buf_t b = {0}, d = {0};
     struct stat st;
     int rc;
 
@@ -103,19 +216,25 @@ int init_project(const char *tmpl, const char *dir, size_t rows, bool force,
         buf_free(&names);
         return rc;
     }
-    buf_printf(&b, "%s/ferry.yaml", dir);
+    /* "proj/" names the same directory as "proj" (and the staging
+     * directory must be beside it, not inside) */
+    buf_puts(&d, dir);
+    while (d.n > 1 && d.p[d.n - 1] == '/')
+        d.p[--d.n] = '\0';
+    buf_printf(&b, "%s/ferry.yaml", d.p);
     if (!force && stat(b.p, &st) == 0) {
         rc = ferr_set(e, FERR_EXISTS, "%s already exists (use --force to "
                       "overwrite)", b.p);
-        buf_free(&b);
-        return rc;
+    } else if (stat(d.p, &st) == 0) {
+        rc = S_ISDIR(st.st_mode)
+                 ? write_template(t, d.p, rows, e)
+                 : ferr_set(e, FERR_EXISTS, "%s exists and is not a directory",
+                            d.p);
+    } else {
+        rc = init_new_dir(t, d.p, rows, e);
     }
-    rc = mkdir_p(dir, e);
-    if (rc == FERR_OK)
-        rc = t->write_data(dir, rows, e);
-    if (rc == FERR_OK)
-        rc = afile_write_all(b.p, t->yaml, strlen(t->yaml), e);
     buf_free(&b);
+    buf_free(&d);
     return rc;
 }
 
@@ -127,9 +246,14 @@ int cmd_init(cli_ctx_t *ctx, int argc, char **argv)
     ferr_t e = {0};
 
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--rows") == 0 && i + 1 < argc) {
-            rows = strtoull(argv[++i], NULL, 10);
-        } else if (strcmp(argv[i], "--force") == 0) {
+        const char *v;
+        int m = cli_opt_value("init", argc, argv, &i, "--rows", &v);
+        if (m < 0 || (m > 0 && cli_parse_count("init", "--rows", v, 1,
+                                               INIT_ROWS_MAX, &rows)))
+            return 2;
+        if (m > 0)
+            continue;
+        if (strcmp(argv[i], "--force") == 0) {
             force = true;
         } else if (argv[i][0] == '-') {
             cli_error("init: unknown option '%s'", argv[i]);
@@ -148,10 +272,6 @@ int cmd_init(cli_ctx_t *ctx, int argc, char **argv)
                         "templates:\n");
         for (const init_template_t *t = templates; t->name; t++)
             fprintf(stderr, "  %-12s %s\n", t->name, t->summary);
-        return 2;
-    }
-    if (rows == 0) {
-        cli_error("init: --rows must be a positive number");
         return 2;
     }
     if (dir == NULL)

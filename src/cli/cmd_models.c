@@ -7,7 +7,6 @@
  * or, with --json (global or after the subcommand), one JSON document for
  * scripts.  Exit status: 0 done, 1 refused or failed, 2 usage error.
  */
-#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <stddef.h>
@@ -634,15 +633,11 @@ static int parse_opts(const models_sub_t *s, int argc, char **argv,
         } else if (opt->bool_off != SIZE_MAX) {
             *(bool *)((char *)o + opt->bool_off) = true;
         } else {
-            char *end;
-            errno = 0;
-            double d = strtod(val, &end);
-            if (end == val || *end != '\0' || errno || !isfinite(d)) {
-                cli_error("models %s: %s '%s' is not a number", s->name, key,
-                          val);
+            char cmd[64];
+            snprintf(cmd, sizeof(cmd), "models %s", s->name);
+            if (cli_parse_real(cmd, key, val,
+                               (double *)((char *)o + opt->num_off)))
                 return 2;
-            }
-            *(double *)((char *)o + opt->num_off) = d;
         }
     }
     if (o->npos < s->min_pos) {

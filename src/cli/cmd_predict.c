@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/afile.h"
 #include "base/mem.h"
 #include "cli/cli.h"
 #include "cli/project_ctx.h"
@@ -28,18 +29,23 @@ int cmd_predict(cli_ctx_t *ctx, int argc, char **argv)
     int rc;
 
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--model") == 0 && i + 1 < argc)
-            model = argv[++i];
-        else if (strcmp(argv[i], "--input") == 0 && i + 1 < argc)
-            input = argv[++i];
-        else if (strcmp(argv[i], "--output") == 0 && i + 1 < argc)
-            output = argv[++i];
-        else if (strcmp(argv[i], "--rejects") == 0 && i + 1 < argc)
-            rejects = argv[++i];
-        else {
+        int m;
+        if ((m = cli_opt_value("predict", argc, argv, &i, "--model", &model)) ||
+            (m = cli_opt_value("predict", argc, argv, &i, "--input", &input)) ||
+            (m = cli_opt_value("predict", argc, argv, &i, "--output", &output)) ||
+            (m = cli_opt_value("predict", argc, argv, &i, "--rejects", &rejects))) {
+            if (m < 0)
+                return 2;
+        } else {
             cli_error("predict: unknown option '%s'", argv[i]);
             return 2;
         }
+    }
+    /* an output that cannot be written is refused before the scoring */
+    if ((output && afile_check(output, &e)) ||
+        (rejects && afile_check(rejects, &e))) {
+        cli_error("predict: %s", ferr_msg(&e));
+        return 1;
     }
     if ((p = cli_load_project(ctx, "predict")) == NULL)
         return 1;

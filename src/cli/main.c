@@ -5,5 +5,6 @@
 
 int main(int argc, char **argv)
 {
-    return cli_main(argc, argv);
+    cli_buffer_stdout();
+    return cli_close_stdout(cli_main(argc, argv));
 }

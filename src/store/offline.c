@@ -445,20 +445,13 @@ int offline_write_csv_fp(const table_t *t, FILE *fp, const char *name,
     return FERR_OK;
 }
 
-/* Flush and fsync the temporary now, so the caller's afile_commit is only
- * a rename: the expensive part of publishing runs on the writer's thread. */
-static int af_sync(afile_t *af, ferr_t *e)
-{
-    if (fflush(af->fp) != 0 || ferror(af->fp) || fsync(fileno(af->fp)) != 0)
-        return ferr_set(e, FERR_IO, "%s: write failed: %s", af->path,
-                        strerror(errno));
-    return FERR_OK;
-}
-
 int offline_write_csv_af(const table_t *t, afile_t *af, ferr_t *e)
 {
     int rc = offline_write_csv_fp(t, af->fp, af->path, e);
-    return rc ? rc : af_sync(af, e);
+    /* flushed and fsync'ed now, so the caller's afile_commit is only a
+     * rename: the expensive part of publishing runs on the writer's
+     * thread */
+    return rc ? rc : afile_sync(af, e);
 }
 
 /* Check, write into a temporary with fn, rename over path (or remove the
@@ -715,7 +708,7 @@ int fcol_write_af(const table_t *t, afile_t *af, ferr_t *e)
     if (w.err)
         return ferr_set(e, FERR_IO, "%s: write failed: %s", path,
                         strerror(errno));
-    return af_sync(af, e);
+    return afile_sync(af, e);
 }
 
 int fcol_write(const table_t *t, const char *path, ferr_t *e)

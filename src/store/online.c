@@ -574,6 +574,13 @@ int online_prepare(const table_t *t, const char *entity_col,
             return ferr_set(e, FERR_TYPE, "%s: column %zu is malformed", path,
                             j);
 
+    {
+        /* the store is replaced by a rename: only ever over a file */
+        struct stat sb;
+        if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
+            return ferr_set(e, FERR_IO, "%s: exists and is not a regular "
+                            "file; the online store must be one", path);
+    }
     rows = pick_latest(kc, tc, t->nrows, &n, &st->null_keys);
     st->entities = n;
     st->content_hash = content_hash(t, entity_col, rows, n);

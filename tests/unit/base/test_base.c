@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/afile.h"
@@ -79,6 +82,89 @@ static void test_afile_abort_keeps_old(void **state)
     rmdir(dir);
 }
 
+/* Strict parsing: what strtoull/strtod would take but a person did not
+ * mean as a number is refused. */
+static void test_str_parse(void **state)
+{
+    static const char *const bad_u64[] = {"", "-5", "+5", " 5", "5 ", "0x10",
+                                          "1e3", "5.", "1_000", "٣"};
+    static const char *const bad_f64[] = {"", "nan", "inf", "-inf", " 1",
+                                          "1 ", "0x10", "1e", "e5", ".", "-",
+                                          "1e+", "1..2", "1,5"};
+    uint64_t u = 7;
+    double d = 7;
+    (void)state;
+    assert_int_equal(str_parse_u64("0", &u), FERR_OK);
+    assert_true(u == 0);
+    assert_int_equal(str_parse_u64("18446744073709551615", &u), FERR_OK);
+    assert_true(u == UINT64_MAX);
+    assert_int_equal(str_parse_u64("18446744073709551616", &u), FERR_RANGE);
+    assert_int_equal(str_parse_u64("99999999999999999999999", &u), FERR_RANGE);
+    for (size_t i = 0; i < sizeof(bad_u64) / sizeof(*bad_u64); i++)
+        assert_int_equal(str_parse_u64(bad_u64[i], &u), FERR_PARSE);
+    assert_true(u == UINT64_MAX); /* untouched by the failures */
+    assert_int_equal(str_parse_f64("-2.5e-3", &d), FERR_OK);
+    assert_true(d == -2.5e-3);
+    assert_int_equal(str_parse_f64("+.5", &d), FERR_OK);
+    assert_true(d == 0.5);
+    assert_int_equal(str_parse_f64("5.", &d), FERR_OK);
+    assert_true(d == 5.0);
+    assert_int_equal(str_parse_f64("1e-400", &d), FERR_OK); /* underflow: 0 */
+    assert_int_equal(str_parse_f64("1e999", &d), FERR_RANGE);
+    assert_int_equal(str_parse_f64("-1e999", &d), FERR_RANGE);
+    for (size_t i = 0; i < sizeof(bad_f64) / sizeof(*bad_f64); i++)
+        assert_int_equal(str_parse_f64(bad_f64[i], &d), FERR_PARSE);
+}
+
+/* Only a regular file is replaced: a directory is refused by name, a
+ * FIFO is written through (it stays a FIFO and its reader gets the bytes),
+ * and a target that became a FIFO after open is not renamed over. */
+static void test_afile_non_regular(void **state)
+{
+    char dir[] = "/tmp/ferry_afile_XXXXXX";
+    char path[256], fifo[256], got[16] = {0};
+    struct stat st;
+    afile_t af;
+    ferr_t e = {0};
+    int fd;
+    (void)state;
+
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(afile_open(&af, dir, &e), FERR_IO);
+    assert_non_null(strstr(e.msg, "is a directory"));
+    assert_int_equal(afile_check(dir, &e), FERR_IO);
+    snprintf(path, sizeof(path), "%s/no/such.csv", dir);
+    assert_int_equal(afile_check(path, &e), FERR_IO);
+    assert_non_null(strstr(e.msg, "no/such.csv: cannot be written"));
+
+    snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    fd = open(fifo, O_RDONLY | O_NONBLOCK); /* a reader, so open won't block */
+    assert_true(fd >= 0);
+    assert_int_equal(afile_check(fifo, &e), FERR_OK);
+    assert_int_equal(afile_write_all(fifo, "abc\n", 4, &e), FERR_OK);
+    assert_int_equal(read(fd, got, sizeof(got) - 1), 4);
+    assert_string_equal(got, "abc\n");
+    close(fd);
+    assert_int_equal(stat(fifo, &st), 0);
+    assert_true(S_ISFIFO(st.st_mode));
+
+    /* a file at open, a FIFO at commit: the FIFO is kept, the temporary
+     * removed */
+    snprintf(path, sizeof(path), "%s/later", dir);
+    assert_int_equal(afile_open(&af, path, &e), FERR_OK);
+    assert_non_null(af.tmp);
+    fputs("data\n", af.fp);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    assert_int_equal(afile_commit(&af, &e), FERR_IO);
+    assert_non_null(strstr(e.msg, "is now a FIFO"));
+    assert_int_equal(stat(path, &st), 0);
+    assert_true(S_ISFIFO(st.st_mode));
+    unlink(path);
+    unlink(fifo);
+    assert_int_equal(rmdir(dir), 0); /* no temporary left */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -86,6 +172,8 @@ int main(void)
         cmocka_unit_test(test_buf_cap),
         cmocka_unit_test(test_str),
         cmocka_unit_test(test_afile_abort_keeps_old),
+        cmocka_unit_test(test_str_parse),
+        cmocka_unit_test(test_afile_non_regular),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
