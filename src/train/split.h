@@ -29,7 +29,7 @@
 
 enum { SPLIT_TRAIN = 0, SPLIT_VALID = 1, SPLIT_TEST = 2, SPLIT_NPARTS = 3 };
 
-/* YAML `train.split.method` value, enum, doc. */
+/* YAML `split.method` value, enum, doc. */
 #define SPLIT_METHOD_TABLE(X)                                                  \
     X("random",     SPLIT_RANDOM,     "shuffled rows")                         \
     X("stratified", SPLIT_STRATIFIED, "shuffled rows per label class")        \
@@ -48,16 +48,16 @@ const char *split_method_name(split_method_t m);
 extern const char *const split_part_names[SPLIT_NPARTS]; /* train valid test */
 
 typedef struct split_config {
-    split_method_t method;   /* train.split.method (default random) */
-    double valid_fraction;   /* train.split.valid_fraction (0: no valid) */
-    double test_fraction;    /* train.split.test_fraction (0: no test) */
-    const char *time_column; /* train.split.time_column (method time) */
-    const char *test_from;   /* train.split.test_from: cutoff, "2020-06-01",
+    split_method_t method;   /* split.method (default random) */
+    double valid_fraction;   /* split.valid_fraction (0: no valid) */
+    double test_fraction;    /* split.test_fraction (0: no test) */
+    const char *time_column; /* split.time_column (method time) */
+    const char *test_from;   /* split.test_from: cutoff, "2020-06-01",
                                 "2020-06-01 12:00:00" or a number; NULL:
                                 last test_fraction of time */
-    const char *valid_from;  /* train.split.valid_from: likewise, < test_from */
-    const char *group_column;/* train.split.group_column (method group) */
-    uint64_t seed;           /* train.seed */
+    const char *valid_from;  /* split.valid_from: likewise, < test_from */
+    const char *group_column;/* split.group_column (method group) */
+    uint64_t seed;           /* model.seed */
 } split_config_t;
 
 typedef struct split {

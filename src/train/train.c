@@ -849,7 +849,7 @@ static int run_search(const table_t *t, const train_config_t *cfg,
         kind = SPLIT_KFOLD_GROUP;
     else {
         free(conf);
-        return ferr_set(e, FERR_SPEC, "model.search.cv: '%s' is not auto, plain, "
+        return ferr_set(e, FERR_SPEC, "search.cv: '%s' is not auto, plain, "
                         "stratified or group", cv);
     }
     uint64_t *groups = NULL;
@@ -858,7 +858,7 @@ static int run_search(const table_t *t, const train_config_t *cfg,
                            ? table_find(t, cfg->split.group_column) : NULL;
         if (gc == NULL) {
             free(conf);
-            return ferr_set(e, FERR_SPEC, "grouped CV needs train.split."
+            return ferr_set(e, FERR_SPEC, "grouped CV needs split."
                             "group_column naming a column");
         }
         uint64_t *all = xmalloc(t->nrows * sizeof(uint64_t));
@@ -1157,7 +1157,7 @@ int train_run(const table_t *t, const train_config_t *cfg, train_result_t *res,
     const train_matrix_t *va = sp.count[SPLIT_VALID] ? &part[SPLIT_VALID] : NULL;
     if (spec.esr > 0 && va == NULL) {
         rc = ferr_set(e, FERR_SPEC, "early_stopping_rounds %d needs a valid part "
-                      "(train.split.valid_fraction or valid_from)", spec.esr);
+                      "(split.valid_fraction or split.valid_from)", spec.esr);
         goto out;
     }
     if ((rc = fit_model(&spec, &part[SPLIT_TRAIN], va, nthread, &fit, e)) != FERR_OK)
@@ -1180,7 +1180,7 @@ int train_run(const table_t *t, const train_config_t *cfg, train_result_t *res,
             char *end;
             thr = strtod(cfg->threshold, &end);
             if (end == cfg->threshold || *end != '\0' || !(thr >= 0 && thr <= 1))
-                rc = ferr_set(e, FERR_SPEC, "train.threshold: '%s' is not f1 or a "
+                rc = ferr_set(e, FERR_SPEC, "model.threshold: '%s' is not f1 or a "
                               "number in [0, 1]", cfg->threshold);
         }
     }

@@ -85,7 +85,7 @@ typedef struct train_param {
     const char *value;
 } train_param_t;
 
-/* One search dimension: model.search.space.<key>: [values...] */
+/* One search dimension: search.space.<key>: [values...] */
 typedef struct train_search_dim {
     const char *key;
     const char *const *values;
@@ -96,15 +96,15 @@ typedef enum { TRAIN_SEARCH_NONE, TRAIN_SEARCH_GRID, TRAIN_SEARCH_RANDOM }
     train_search_method_t;
 
 typedef struct train_search {
-    train_search_method_t method;   /* model.search.method: none|grid|random */
-    const train_search_dim_t *dims; /* model.search.space */
+    train_search_method_t method;   /* search.method: none|grid|random */
+    const train_search_dim_t *dims; /* search.space */
     size_t ndims;
-    int n_iter;        /* model.search.n_iter: random configs (default 10) */
-    unsigned folds;    /* model.search.folds (default 3) */
-    const char *cv;    /* model.search.cv: auto|plain|stratified|group
+    int n_iter;        /* search.n_iter: random configs (default 10) */
+    unsigned folds;    /* search.folds (default 3) */
+    const char *cv;    /* search.cv: auto|plain|stratified|group
                           (auto: group if split.group_column is set, else
                           stratified for classification, else plain) */
-    int threads;       /* model.search.threads: parallel fits (0: all cores) */
+    int threads;       /* search.threads: parallel fits (0: all cores) */
 } train_search_t;
 
 typedef struct train_config {
@@ -134,23 +134,23 @@ typedef struct train_config {
                                        needs a valid part) */
     const char *eval_metric;        /* model.eval_metric: XGBoost metric for
                                        early stopping (default auc / rmse) */
-    int nthread;                    /* train.threads (0: all cores; at
+    int nthread;                    /* model.threads (0: all cores; at
                                        most TRAIN_MAX_THREADS are used) */
     linear_config_t linear;         /* model.alpha, model.C, model.standardize,
                                        model.interactions, model.k_best,
                                        model.max_iter (ridge / logistic) */
     /* rows */
-    split_config_t split;           /* train.split.*; its seed is ignored:
+    split_config_t split;           /* split.*; its seed is ignored:
                                        train_config_t.seed is used */
-    uint64_t seed;                  /* train.seed (default 42) */
+    uint64_t seed;                  /* model.seed (default 42) */
     /* evaluation */
-    const char *metric;             /* train.metric: metrics.h name used to
+    const char *metric;             /* model.metric: metrics.h name used to
                                        rank search configs (default auc /
                                        rmse) */
-    const char *threshold;          /* train.threshold: a number or "f1" (the
+    const char *threshold;          /* model.threshold: a number or "f1" (the
                                        F1-maximizing score on valid, else on
                                        train); default 0.5 */
-    train_search_t search;          /* model.search.* */
+    train_search_t search;          /* search.* */
     bool quiet;                     /* no progress output (--quiet) */
 } train_config_t;
 
