@@ -8,29 +8,8 @@
 set -euo pipefail
 TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
 mkdir -p "$TMP/data"
-/usr/bin/python3 - "$TMP/data" <<'PY'
-import random, sys
-random.seed(3)
-d = sys.argv[1]
-meses = ["Ene", "Feb", "Mar", "Abr", "May", "Jun", "Jul", "Ago", "Sep", "Oct", "Nov", "Dic"]
-with open(f"{d}/precios.csv", "w", newline="") as f:
-    f.write("mes,precio\r\n")
-    p = 1_000_000.0
-    for y in range(2012, 2022):
-        for m in range(12):
-            p *= 1 + random.gauss(0.004, 0.02)
-            whole, frac = f"{p:.2f}".split(".")
-            txt = f"{int(whole):,}".replace(",", ".") + "," + frac
-            f.write(f'{meses[m]}-{y},"{txt}"\r\n')
-    f.write("Ago-20x4,\"1.000,00\"\r\n")      # invalid date: rejected
-with open(f"{d}/macro.csv", "w") as f:
-    f.write("periodo,imacec\n")
-    for y in range(2011, 2022):
-        for m in range(1, 13):
-            if random.random() < 0.15:
-                continue                        # gaps: as-of takes the previous
-            f.write(f"{y}-{m:02d}-15,{100 + random.gauss(0, 5):.3f}\n")
-PY
+# the example's own generator (examples/price-forecast/gen_data.py)
+/usr/bin/python3 "$FERRY_SRC/examples/price-forecast/gen_data.py" "$TMP/data"
 F=("$FERRY_BIN" -C "$FERRY_SRC/examples/price-forecast" --set "sources.precios.path=$TMP/data/precios.csv"
    --set "sources.macro.path=$TMP/data/macro.csv" --set "output.dir=$TMP/out" --set "registry.path=$TMP/reg")
 "${F[@]}" features build | tee "$TMP/build.log"
