@@ -1,20 +1,29 @@
 /*
  * fuzz_spec.c - the project file parser: YAML -> ynode tree -> project_t.
  *
- * Any input must either load or fail with a message; never crash or leak.
- * The first line, when it starts with "#set ", is used as a --set override
- * so the override path parser is fuzzed too.
+ * Any input must either load or fail with a message; never crash or leak,
+ * and never take long or much memory: run it with -rss_limit_mb=2048
+ * -timeout=5 (and -malloc_limit_mb defaults to the RSS limit), which is
+ * what catches an alias bomb (a 400-byte "billion laughs" took 17 GB) or
+ * deep nesting (100,000 `[` took 79 s).  "#rep N" inputs (fuzz_rep.h)
+ * reach such sizes from a few bytes.  The first line (after any #rep
+ * expansion), when it starts with "#set ", is used as a --set override so
+ * the override path parser is fuzzed too.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/mem.h"
+#include "fuzz_rep.h"
 #include "project/project.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int LLVMFuzzerTestOneInput(const uint8_t *raw, size_t rawsize)
 {
-    const char *text = (const char *)data;
+    size_t size;
+    char *expanded = fuzz_rep_expand(raw, rawsize, 200000, 4u << 20, &size);
+    const uint8_t *data = (const uint8_t *)expanded;
+    const char *text = expanded;
     const char *sets[1];
     size_t nsets = 0;
     char *set = NULL;
@@ -37,5 +46,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort(); /* every failure must say why */
     }
     free(set);
+    free(expanded);
     return 0;
 }
