@@ -272,6 +272,42 @@ def check_keys(path, lines):
                 if not key_ok(span):
                     fail(f"{path}:{n}", f"`{span}` is not a ferry.yaml key (ferry reference)")
 
+# The checker must be able to fail: known-bad snippets (the drift this test
+# was written for) are refused, each with its reason, before the docs run.
+canaries = [
+    ("yaml", "yaml fragment=examples/credit-risk",
+     "features:\n  - name: n\n    kind: window\n    agg: count\n", "unknown key 'kind'"),
+    ("yaml", "yaml fragment=examples/credit-risk",
+     "features:\n  - {name: a, expr: 'loan_amout * 2'}\n", "unknown column 'loan_amout'"),
+    ("yaml", "yaml fragment=examples/credit-risk",
+     "features:\n  - {name: a, window: mean, of: loan_amount, over: 3x}\n", "duration '3x'"),
+    ("yaml", "yaml fragment=examples/price-forecast",
+     "sources:\n  precios:\n    path: p.csv\n    columns:\n      precio: {type: float, thousands: \".\"}\n",
+     "decimal and thousands separators are both '.'"),
+    ("yaml", "yaml fragment=examples/credit-risk", "model:\n  metric: roc_auc\n", "unknown metric 'roc_auc'"),
+    ("yaml", "yaml", "features:\n  - {name: a, expr: x}\n", "neither a whole project"),
+    ("sh", "sh", "ferry models promote credit 3 --metric roc_auc\n", "--metric roc_auc"),
+    ("sh", "sh", "ferry train --promote --dry-run\n", "has no option --dry-run"),
+    ("sh", "sh", "ferry features sql --dialect mysql\n", "not one of sqlite"),
+    ("sh", "sh", "ferry model list\n", "no such command"),
+    ("keys", None, "| key | meaning |\n| --- | --- |\n| `train.seed` | x |\n", "`train.seed` is not a ferry.yaml key"),
+]
+for kind, info, text, want in canaries:
+    before = len(failures)
+    if kind == "yaml":
+        check_yaml("canary", 0, info, text)
+    elif kind == "sh":
+        check_sh("canary", 0, text)
+    else:
+        check_keys("canary", text.split("\n"))
+    got = failures[before:]
+    del failures[before:]
+    if not any(want in g for g in got):
+        print(f"FAIL canary: {text.strip()!r} was not refused with {want!r}: {got}")
+        sys.exit(1)
+print(f"checker: {len(canaries)} known-bad snippets refused")
+checked = 0
+
 for path in docs:
     rel = os.path.relpath(path, src)
     lines, fences, indented = scan(path)
