@@ -488,6 +488,14 @@ int train_check_project(const project_t *p, const feat_schema_t *fs,
             json_array_foreach(fs->columns, k, col)
                 found |= strcmp(json_string_value(json_object_get(col, "name")),
                                 lists[l][j]) == 0;
+            /* "<name>=<value>" of a one-hot vocabulary learned from data */
+            for (size_t f = 0; f < p->nfeatures && !found; f++) {
+                const proj_feature_t *pf = &p->features[f];
+                size_t n = strlen(pf->name);
+                found = pf->kind == FEAT_ONEHOT && pf->vocabulary == NULL &&
+                        strncmp(lists[l][j], pf->name, n) == 0 &&
+                        lists[l][j][n] == '=';
+            }
             if (!found)
                 rc = yn_fail(e, p->doc, yn_get(p->model, l ? "exclude" : "features"),
                              "model", "'%s' in %s is not a column of the feature "
