@@ -258,12 +258,17 @@ typedef struct csv_chunk {
     size_t fatal_line;    /* chunk-relative */
     char fatal_msg[256];
     buf_t scratch;        /* unescaped quoted fields of the current row */
-    /* deferred STRING/CATEGORY values of the current row */
-    struct csv_pending { size_t off, len; bool in_scratch, null; } *pend;
-    /* last CATEGORY value per column: most columns repeat a few values */
-    int32_t *last_code;
-    size_t *last_len;
-    const char **last_ptr;
+    /* per selected column (one allocation: a chunk is set up per read
+     * window, and tiny windows make many) */
+    struct csv_pending {
+        /* the deferred STRING/CATEGORY value of the current row */
+        size_t off, len;
+        bool in_scratch, null;
+        /* the last CATEGORY value: most columns repeat a few values */
+        int32_t last_code;
+        size_t last_len;
+        const char *last_ptr;
+    } *pend;
 } csv_chunk_t;
 
 /* ---------------------------------------------------------- the scanner */
@@ -467,11 +472,8 @@ static void chunk_cols_alloc(const csv_ctx_t *cx, csv_chunk_t *ch)
         ch->cols[j] = c;
     }
     ch->pend = xcalloc((size_t)cx->nsel + 1, sizeof(*ch->pend));
-    ch->last_code = xcalloc((size_t)cx->nsel + 1, sizeof(int32_t));
-    ch->last_len = xcalloc((size_t)cx->nsel + 1, sizeof(size_t));
-    ch->last_ptr = xcalloc((size_t)cx->nsel + 1, sizeof(char *));
     for (int j = 0; j < cx->nsel; j++)
-        ch->last_code[j] = -1;
+        ch->pend[j].last_code = -1;
 }
 
 /* More rows than the slot holds: move to private arrays (rare; the row
@@ -522,13 +524,7 @@ static void chunk_reset(csv_chunk_t *ch, int nsel)
     memset(&ch->rej, 0, sizeof(ch->rej));
     buf_free(&ch->scratch);
     free(ch->pend);
-    free(ch->last_code);
-    free(ch->last_len);
-    free(ch->last_ptr);
     ch->pend = NULL;
-    ch->last_code = NULL;
-    ch->last_len = NULL;
-    ch->last_ptr = NULL;
     ch->rows = ch->cap = ch->nrej = ch->lines = 0;
     ch->fatal = 0;
     ch->fatal_msg[0] = '\0';
@@ -671,15 +667,15 @@ static void row_commit(const csv_ctx_t *cx, csv_chunk_t *ch)
             col_str_append(col, row, s, pd->null ? 0 : pd->len);
         } else if (pd->null) {
             col->code[row] = 0;
-        } else if (ch->last_code[j] >= 0 && ch->last_len[j] == pd->len &&
-                   memcmp(ch->last_ptr[j], s, pd->len) == 0) {
-            col->code[row] = ch->last_code[j];
+        } else if (pd->last_code >= 0 && pd->last_len == pd->len &&
+                   memcmp(pd->last_ptr, s, pd->len) == 0) {
+            col->code[row] = pd->last_code;
         } else {
             int32_t code = dict_intern(col->dict, s, pd->len);
             col->code[row] = code;
-            ch->last_code[j] = code;
-            ch->last_len[j] = pd->len;
-            ch->last_ptr[j] = col->dict->str[code];
+            pd->last_code = code;
+            pd->last_len = pd->len;
+            pd->last_ptr = col->dict->str[code];
         }
     }
 }
@@ -964,10 +960,18 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-/* Run fn over workers (the calling thread is worker 0). */
+/* Run fn over workers (the calling thread is worker 0); inline_run runs
+ * them in turn on this thread (csv_opts_t.inline_workers).  Workers share
+ * only independent chunks, columns or file ranges, so the result is the
+ * same either way. */
 static void run_workers(int nthreads, void *(*fn)(void *), void *args,
-                        size_t argsize)
+                        size_t argsize, bool inline_run)
 {
+    if (inline_run) {
+        for (int t = 0; t < nthreads; t++)
+            fn((char *)args + (size_t)t * argsize);
+        return;
+    }
     pthread_t *tid = xcalloc((size_t)nthreads, sizeof(*tid));
     bool *started = xcalloc((size_t)nthreads, sizeof(*started));
     for (int t = 1; t < nthreads; t++)
@@ -1397,7 +1401,8 @@ static int merge_chunks(csv_ctx_t *cx, csv_chunk_t *chunks, size_t nchunks,
         csv_merge_worker_t *ws = xcalloc((size_t)nthreads, sizeof(*ws));
         for (int t = 0; t < nthreads; t++)
             ws[t].m = &m;
-        run_workers(nthreads, merge_main, ws, sizeof(*ws));
+        run_workers(nthreads, merge_main, ws, sizeof(*ws),
+                    cx->o->inline_workers);
         free(ws);
     }
     table_t *t = table_new();
@@ -1581,22 +1586,28 @@ static void *pread_main(void *arg)
     return NULL;
 }
 
-/* (Re)allocate the window for cap bytes. */
+/* (Re)allocate the window for cap bytes.  Huge pages pay off for file
+ * reads (see above); the window of a memory input (segment_size: tests and
+ * the fuzzer) is plain pages, not a 2 MiB page to zero per read. */
 static int src_window(csv_src_t *src, size_t cap)
 {
+    bool huge = src->fd >= 0;
     if (src->map)
         munmap(src->map, src->maplen);
     src->map = NULL;
-    size_t len = cap + 2 * CSV_HUGE;
+    size_t len = huge ? cap + 2 * CSV_HUGE : (cap ? cap : 1);
     char *b = mmap(NULL, len, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (b == MAP_FAILED)
         return errno;
     src->map = b;
     src->maplen = len;
+    src->cap = cap;
+    src->win = b;
+    if (!huge)
+        return 0;
     src->win = (char *)(((uintptr_t)b + CSV_HUGE - 1) &
                         ~(uintptr_t)(CSV_HUGE - 1));
-    src->cap = cap;
 #ifdef MADV_HUGEPAGE
     madvise(src->win, (cap + CSV_HUGE - 1) & ~(size_t)(CSV_HUGE - 1),
             MADV_HUGEPAGE);
@@ -1628,7 +1639,7 @@ static int src_fill(csv_src_t *src, csv_ctx_t *cx, size_t off, ferr_t *e)
             rs[t] = (csv_pread_t){.fd = src->fd, .dst = src->win,
                                   .off = off + w, .len = k, .woff = w};
         }
-        run_workers(nt, pread_main, rs, sizeof(*rs));
+        run_workers(nt, pread_main, rs, sizeof(*rs), cx->o->inline_workers);
         int err = 0;
         for (int t = 0; t < nt; t++)
             if (rs[t].err)
@@ -1696,7 +1707,8 @@ static void run_chunks(csv_ctx_t *cx, csv_chunk_t *chunks, size_t k,
         ws[t].pool = &pool;
         ws[t].report = t == 0 && progress;
     }
-    run_workers(nthreads, worker_main, ws, sizeof(*ws));
+    run_workers(nthreads, worker_main, ws, sizeof(*ws),
+                cx->o->inline_workers);
     free(ws);
 }
 

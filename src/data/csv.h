@@ -70,6 +70,10 @@ typedef struct csv_opts {
                                * and the fuzzer set it tiny) */
     size_t segment_size;      /* file bytes per read window; 0 = 32 MiB for
                                * files, whole buffer in place for memory */
+    bool inline_workers;      /* run the `threads` workers one after the
+                               * other on the calling thread: the chunk
+                               * plan, slab and merge of a parallel read,
+                               * without a thread start (the fuzzer) */
     const csv_colopt_t *cols; /* selected columns, output order */
     size_t ncols;             /* 0: every column, as STRING */
     bool trim;                /* trim ASCII spaces around fields */

@@ -565,7 +565,7 @@ static char *gen_skewed(const size_t *lens, const size_t *counts, int nblk,
 
 static void check_skewed(const char *p, size_t n, size_t rows,
                          const size_t *lens, const size_t *counts, int threads,
-                         size_t chunk, size_t segment)
+                         size_t chunk, size_t segment, bool inline_workers)
 {
     csv_opts_t o;
     csv_colopt_t c[4];
@@ -581,6 +581,7 @@ static void check_skewed(const char *p, size_t n, size_t rows,
     o.threads = threads;
     o.chunk_size = chunk;
     o.segment_size = segment;
+    o.inline_workers = inline_workers;
     if (csv_read_mem("skew.csv", p, n, &o, &t, NULL, &e) != FERR_OK)
         fail_msg("threads %d chunk %zu segment %zu: %s", threads, chunk,
                  segment, ferr_msg(&e));
@@ -636,11 +637,17 @@ static void test_skewed_row_lengths(void **state)
         for (int threads = 1; threads <= 4; threads++)
             for (size_t k = 0; k < sizeof(chunks) / sizeof(chunks[0]); k++)
                 check_skewed(p, n, rows, files[f].lens, files[f].counts,
-                             threads, chunks[k], 0);
+                             threads, chunks[k], 0, false);
         /* small read windows: many segments, each with its own chunks */
-        check_skewed(p, n, rows, files[f].lens, files[f].counts, 1, 0, 8192);
+        check_skewed(p, n, rows, files[f].lens, files[f].counts, 1, 0, 8192,
+                     false);
         check_skewed(p, n, rows, files[f].lens, files[f].counts, 3, 500,
-                     8192);
+                     8192, false);
+        /* the fuzzer's mode: the same plan, workers run inline */
+        check_skewed(p, n, rows, files[f].lens, files[f].counts, 4, 300, 0,
+                     true);
+        check_skewed(p, n, rows, files[f].lens, files[f].counts, 3, 500,
+                     8192, true);
         free(p);
     }
 }
