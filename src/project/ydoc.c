@@ -442,15 +442,20 @@ static void clear_lines(ynode_t *n)
     }
 }
 
-/* Replace one node (by pointer to its slot) with a parsed --set value. */
+/* Replace one node (by pointer to its slot) with a parsed --set value;
+ * depth counts the path's steps (a path of 60,000 keys recursed until the
+ * stack overflowed). */
 static int set_path(ynode_t **slot, const char *path, ynode_t *value, ferr_t *e,
-                    const char *full)
+                    const char *full, int depth)
 {
     char key[256];
     size_t k = 0;
     const char *p = path;
     ynode_t *cur;
 
+    if (depth > YDOC_MAX_DEPTH)
+        return ferr_set(e, FERR_USAGE, "--set %.100s...: more than %d keys "
+                        "deep", full, YDOC_MAX_DEPTH);
     if (*p == '\0') {
         ynode_free(*slot);
         *slot = value;
@@ -467,13 +472,16 @@ static int set_path(ynode_t **slot, const char *path, ynode_t *value, ferr_t *e,
         p = end + 1;
         if (*p == '.')
             p++;
-        return set_path(&cur->vals[idx], p, value, e, full);
+        return set_path(&cur->vals[idx], p, value, e, full, depth + 1);
     }
     while (*p && *p != '.' && *p != '[' && k + 1 < sizeof(key))
         key[k++] = *p++;
     key[k] = '\0';
     if (k == 0)
         return ferr_set(e, FERR_USAGE, "--set %s: empty key", full);
+    if (*p && *p != '.' && *p != '[')
+        return ferr_set(e, FERR_USAGE, "--set %.100s...: a key longer than %zu "
+                        "bytes", full, sizeof(key) - 1);
     if (*p == '.')
         p++;
     cur = *slot;
@@ -483,9 +491,9 @@ static int set_path(ynode_t **slot, const char *path, ynode_t *value, ferr_t *e,
     }
     for (size_t i = 0; i < cur->n; i++)
         if (strcmp(cur->keys[i], key) == 0)
-            return set_path(&cur->vals[i], p, value, e, full);
+            return set_path(&cur->vals[i], p, value, e, full, depth + 1);
     ynode_push(cur, xstrdup(key), 0, NULL);
-    return set_path(&cur->vals[cur->n - 1], p, value, e, full);
+    return set_path(&cur->vals[cur->n - 1], p, value, e, full, depth + 1);
 }
 
 int ydoc_set(ydoc_t *d, const char *assignment, ferr_t *e)
@@ -510,7 +518,7 @@ int ydoc_set(ydoc_t *d, const char *assignment, ferr_t *e)
         value = ynode_new(YN_NULL, 0);
     }
     path = xstrndup(assignment, (size_t)(eq - assignment));
-    rc = set_path(&d->root, path, value, e, assignment);
+    rc = set_path(&d->root, path, value, e, assignment, 0);
     if (rc)
         ynode_free(value);
     free(path);

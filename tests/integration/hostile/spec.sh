@@ -80,3 +80,6 @@ spec nul.yaml '  - {name: "a\0b", expr: amount * 2}'
 hostile "nul.yaml:11: value contains a NUL character" -f nul.yaml features build
 spec space.yaml '  - {name: "two words", expr: amount * 2}'
 hostile "space.yaml:11: features[2]: name 'two words' has a character other than letters, digits and '_'" -f space.yaml features build
+
+# a --set path 60,000 keys deep (a stack overflow in the override code)
+hostile "more than 64 keys deep" --set "a$(python3 -c "print('.a' * 60000)")=1" features build

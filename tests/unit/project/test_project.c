@@ -240,6 +240,31 @@ static void test_yaml_limits(void **state)
                             "&d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c], "
                             "[*d, *d]]"};
     expect_mini_error("", laughs, 1, "--set:1: aliases expand to more than");
+
+    /* a --set path of 60,000 keys recursed until the stack overflowed */
+    buf_puts(&b, "a");
+    for (int i = 0; i < 60000; i++)
+        buf_puts(&b, ".a");
+    buf_puts(&b, "=1");
+    const char *deep_set[] = {b.p};
+    expect_mini_error("", deep_set, 1, "more than 64 keys deep");
+    buf_free(&b);
+    for (int i = 0; i < 300; i++)
+        buf_putc(&b, 'k');
+    buf_puts(&b, "=1");
+    const char *long_key[] = {b.p};
+    expect_mini_error("", long_key, 1, "a key longer than 255 bytes");
+    buf_free(&b);
+
+    /* a million nodes at most, wherever they come from */
+    buf_printf(&b, "%slabel: [", MINI);
+    for (int i = 0; i < 1000001; i++)
+        buf_puts(&b, "1, ");
+    buf_puts(&b, "]\n");
+    t0 = now_s();
+    expect_error(b.p, NULL, 0, "ferry.yaml:3: more than 1000000 YAML nodes");
+    assert_true(now_s() - t0 < 5.0);
+    buf_free(&b);
 }
 
 /* Issue 10 item 6: every integer and number key has a type and a range in
