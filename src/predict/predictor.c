@@ -134,7 +134,20 @@ int predictor_load(const char *registry_dir, const char *name,
             rc = linear_from_json(bytes, n, &pr->linear, e);
         else
             rc = tree_model_load_json(bytes, n, &pr->tree, e);
+        if (rc)
+            ferr_prefix(e, "%s: ", path);
     }
+    /* Rows are built from the manifest's list: one name short leaves the
+     * model reading past it, one extra shifts every column. */
+    if (rc == FERR_OK && pr->is_linear && pr->linear.nin != pr->nfeatures)
+        rc = ferr_set(e, FERR_CORRUPT, "%s: $.features: %zu features, but "
+                      "the model reads %zu", where, pr->nfeatures,
+                      pr->linear.nin);
+    if (rc == FERR_OK && !pr->is_linear &&
+        (rc = tree_model_check_features(pr->tree,
+                                        (const char *const *)pr->features,
+                                        pr->nfeatures, e)))
+        ferr_prefix(e, "%s: ", where);
     if (rc == FERR_OK && json_is_string(json_object_get(m, "spec_yaml")))
         rc = load_frozen_spec(pr, m, name, where, p, sets, nsets, e);
     if (rc == FERR_OK && pr->project == NULL)

@@ -64,6 +64,12 @@ const char *tree_model_feature_name(const tree_model_t *m, size_t i);
 const char *tree_model_feature_type(const tree_model_t *m, size_t i);
 /* Index of a named feature, or -1. */
 long tree_model_feature_index(const tree_model_t *m, const char *name);
+/* The n names a row is built from (a manifest's features, in order) fit the
+ * model: n is its num_feature, and no name the model itself has sits at
+ * another index (a shifted list; renaming is allowed).  FERR_CORRUPT naming
+ * the JSON path ($.features[i]) otherwise. */
+int tree_model_check_features(const tree_model_t *m, const char *const *names,
+                              size_t n, ferr_t *e);
 
 /* One row of tree_model_num_features floats (NaN = missing).  The output is
  * XGBoost's float result widened to double: the probability for logistic

@@ -262,6 +262,12 @@ static int load_tree(const json_t *jt, size_t ti, size_t nfeat, raw_tree_t *t,
             (rc = jelem_float(jc, path, "split_conditions", i, &t->value[i], e)))
             return rc;
         if (l == -1 && r == -1) {
+            /* a NaN or infinite leaf would make every score through it
+             * NaN or infinite */
+            if (!isfinite(t->value[i]))
+                return ferr_set(e, FERR_CORRUPT,
+                                "%s.split_conditions[%zu]: leaf value is not "
+                                "a finite number", path, i);
             t->left[i] = t->right[i] = -1;
             t->word[i] = 0;
             continue;
@@ -393,6 +399,11 @@ int tree_model_load_json(const char *json, size_t n, tree_model_t **out,
         (rc = jparam_float(lmp, "learner.learner_model_param", "base_score",
                            &m->base_score, e)))
         goto fail;
+    if (!isfinite(m->base_score)) { /* "nan", "inf", 1e39 */
+        rc = ferr_set(e, FERR_RANGE, "learner.learner_model_param.base_score: "
+                      "not a finite number");
+        goto fail;
+    }
     if (json_object_get(lmp, "num_class") &&
         (rc = jparam_size(lmp, "learner.learner_model_param", "num_class",
                           1u << 20, &ncls, e)))
@@ -622,4 +633,24 @@ long tree_model_feature_index(const tree_model_t *m, const char *name)
         if (strcmp(m->feature_names[i], name) == 0)
             return (long)i;
     return -1;
+}
+
+int tree_model_check_features(const tree_model_t *m, const char *const *names,
+                              size_t n, ferr_t *e)
+{
+    if (n != m->num_features)
+        return ferr_set(e, FERR_CORRUPT,
+                        "$.features: %zu features, but the model reads %zu "
+                        "(learner_model_param.num_feature)",
+                        n, m->num_features);
+    for (size_t i = 0; m->feature_names && i < n; i++) {
+        long at = tree_model_feature_index(m, names[i]);
+        if (at >= 0 && (size_t)at != i)
+            return ferr_set(e, FERR_CORRUPT,
+                            "$.features[%zu]: '%s' is feature %ld of the "
+                            "model (learner.feature_names), not %zu: the "
+                            "list is out of order",
+                            i, names[i], at, i);
+    }
+    return FERR_OK;
 }

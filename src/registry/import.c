@@ -9,6 +9,13 @@
  * definitions (weight = number of splits on a feature, gain = mean
  * loss_change of those splits), so `ferry models show` reads the same as
  * `get_score()` in Python.
+ *
+ * Nothing is registered that `ferry predict` would refuse or score wrongly:
+ * the model goes through the predictor's own loader first (children in
+ * range and forming a tree, array lengths matching num_nodes, a finite
+ * base_score, a supported objective and booster), and the feature list must
+ * have the model's num_feature names, none of them at another index than in
+ * the model's own feature_names.
  */
 #include "registry/registry.h"
 
@@ -18,6 +25,7 @@
 
 #include "base/mem.h"
 #include "base/str.h"
+#include "predict/tree.h"
 
 /* learner_model_param values are strings in XGBoost's JSON ("5"). */
 static bool param_long(const json_t *o, const char *key, long *out)
@@ -112,15 +120,21 @@ int reg_import_xgboost(reg_t *r, const char *name, const void *model,
     json_t *doc, *learner, *lmp, *trees, *fnames, *man = NULL, *imp = NULL,
                                                   *feats, *params;
     const char **names = NULL;
+    tree_model_t *tm = NULL;
     long num_feature = 0, num_class = 0;
     int rc = FERR_OK;
 
     if (version_out)
         *version_out = 0;
-    doc = json_loadb(model, n, 0, &je);
-    if (doc == NULL)
+    rc = tree_model_load_json(model, n, &tm, e);
+    if (rc)
+        return ferr_prefix(e, "%s: ", where);
+    doc = json_loadb(model, n, JSON_ALLOW_NUL, &je);
+    if (doc == NULL) {
+        tree_model_unref(tm);
         return ferr_set(e, FERR_PARSE, "%s:%d:%d: invalid JSON: %s", where,
                         je.line, je.column, je.text);
+    }
     learner = json_object_get(doc, "learner");
     lmp = json_object_get(learner, "learner_model_param");
     trees = trees_of(learner);
@@ -169,6 +183,14 @@ int reg_import_xgboost(reg_t *r, const char *name, const void *model,
                           where, i);
             goto out;
         }
+        for (const char *c = features[i]; *c; c++)
+            if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+                rc = ferr_set(e, FERR_USAGE,
+                              "%s: feature %zu: control character 0x%02x in "
+                              "its name",
+                              where, i, (unsigned char)*c);
+                goto out;
+            }
         for (size_t j = 0; j < i; j++)
             if (strcmp(features[i], features[j]) == 0) {
                 rc = ferr_set(e, FERR_USAGE,
@@ -177,15 +199,21 @@ int reg_import_xgboost(reg_t *r, const char *name, const void *model,
                 goto out;
             }
     }
-    if (objective == NULL)
-        objective = json_string_value(
-            json_object_get(json_object_get(learner, "objective"), "name"));
-    if (objective == NULL) {
-        rc = ferr_set(e, FERR_PARSE,
-                      "%s: $.learner.objective.name missing; pass --objective",
-                      where);
+    rc = tree_model_check_features(tm, features, nf, e);
+    if (rc) {
+        ferr_prefix(e, "%s: feature list: ", where);
         goto out;
     }
+    /* the predictor transforms scores by the model's own objective; a
+     * manifest saying otherwise would label them wrongly */
+    if (objective && strcmp(objective, tree_model_objective(tm)) != 0) {
+        rc = ferr_set(e, FERR_USAGE,
+                      "%s: --objective %s, but the model's "
+                      "$.learner.objective.name is %s",
+                      where, objective, tree_model_objective(tm));
+        goto out;
+    }
+    objective = tree_model_objective(tm);
     rc = importance(trees, features, nf, &imp, where, e);
     if (rc)
         goto out;
@@ -230,8 +258,16 @@ int reg_import_xgboost(reg_t *r, const char *name, const void *model,
     imp = NULL;
     if (json_is_object(extra))
         json_object_update(man, (json_t *)extra);
+    if (json_array_size(json_object_get(man, "features")) != nf) {
+        rc = ferr_set(e, FERR_USAGE,
+                      "%s: $.features: %zu features, but the model reads %zu",
+                      where, json_array_size(json_object_get(man, "features")),
+                      nf);
+        goto out;
+    }
     rc = reg_register(r, name, model, n, man, version_out, e);
 out:
+    tree_model_unref(tm);
     json_decref(doc);
     json_decref(man);
     json_decref(imp);

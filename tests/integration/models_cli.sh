@@ -68,7 +68,7 @@ F models import credit bad_nonames.json --features features.txt \
     --metrics bad.json.metrics >/dev/null
 expect_fail 2 "has no feature names" F models import credit bad_nonames.json
 expect_fail 2 "has 4 features but 3" F models import credit good.json --features age,amount,tenure
-expect_fail 1 "invalid JSON" F models import credit features.txt --features a
+expect_fail 1 "features.txt: model JSON: line 1 column 1" F models import credit features.txt --features a
 cmp good.json "$REG/credit/versions/1/model.json" || die "model bytes changed"
 cmp bad_nonames.json "$REG/credit/versions/2/model.json" || die "model bytes changed"
 
