@@ -28,8 +28,8 @@ const cli_command_t cli_commands[] = {
     {"validate", cmd_validate, "check ferry.yaml without reading data: keys, features, expressions, windows, model settings", "validate"},
     {"demo", cmd_demo, "run the whole lifecycle on generated data in ./ferry-demo", "demo [DIR] [--rows N]"},
     {"reference", cmd_reference, "print the ferry.yaml key reference (docs/reference.md)", "reference"},
-    {"models", cmd_models, "model registry: list, show, promote, rollback, diff, import, export, delete",
-     "models list|show|history|promote|rollback|diff|import|export|delete ... (ferry models help)"},
+    {"models", cmd_models, "model registry: list, show, promote, rollback, diff, import, export, delete, verify",
+     "models list|show|history|promote|rollback|diff|import|export|delete|verify ... (ferry models help)"},
     {NULL, NULL, NULL, NULL},
 };
 

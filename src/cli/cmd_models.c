@@ -74,11 +74,47 @@ static const models_opt_t models_opt_table[] = {
     O_NUM("--floor", floor),
 };
 
-/* A string field for display; "-" when absent (hand-edited files). */
+/* A string field; "-" when absent (hand-edited files). */
 static const char *jstr(const json_t *o, const char *key)
 {
     const char *s = json_string_value(json_object_get(o, key));
     return s ? s : "-";
+}
+
+/* Stored text as shown in text output: control characters and DEL become
+ * \n, \t, \xHH, so a reason, a hand-edited manifest or
+ * an imported feature name can never forge an output line or send a
+ * terminal escape.  The result lives in one of TX_SLOTS rotating buffers:
+ * valid until TX_SLOTS more calls, enough for one printf (the CLI is
+ * single-threaded). */
+#define TX_SLOTS 8
+static const char *tx(const char *s)
+{
+    static buf_t slot[TX_SLOTS];
+    static unsigned next;
+    buf_t *b = &slot[next++ % TX_SLOTS];
+    if (s == NULL)
+        return "-";
+    buf_reset(b);
+    buf_puts(b, "");
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '\n')
+            buf_puts(b, "\\n");
+        else if (c == '\t')
+            buf_puts(b, "\\t");
+        else if (c < 0x20 || c == 0x7f)
+            buf_printf(b, "\\x%02x", c);
+        else
+            buf_putc(b, (char)c);
+    }
+    return b->p;
+}
+
+/* jstr for display. */
+static const char *jtx(const json_t *o, const char *key)
+{
+    return tx(jstr(o, key));
 }
 
 static void print_json(const json_t *j)
@@ -114,7 +150,7 @@ static void metrics_inline(const json_t *metrics, buf_t *b)
     json_t *m, *v;
     json_object_foreach((json_t *)metrics, split, m) {
         json_object_foreach(m, k, v) {
-            buf_printf(b, "%s%s.%s=%.4f", b->n ? " " : "", split, k,
+            buf_printf(b, "%s%s.%s=%.4f", b->n ? " " : "", tx(split), tx(k),
                        json_number_value(v));
         }
     }
@@ -125,7 +161,7 @@ static void join_strings(const json_t *arr, buf_t *b)
     size_t i;
     json_t *x;
     json_array_foreach(arr, i, x)
-        buf_printf(b, "%s%s", i ? "," : "", json_string_value(x));
+        buf_printf(b, "%s%s", i ? "," : "", tx(json_string_value(x)));
 }
 
 /* ---- list, show, history ------------------------------------------------ */
@@ -155,10 +191,10 @@ static int models_list(cli_ctx_t *ctx, reg_t *r, models_opts_t *o)
             join_strings(json_object_get(v, "aliases"), &al);
             metrics_inline(json_object_get(v, "metrics"), &met);
             printf("%-24s %7lld  %-20s  %-18s %-20s %s\n",
-                   jstr(m, "name"),
+                   jtx(m, "name"),
                    (long long)json_integer_value(json_object_get(v, "version")),
-                   jstr(v, "created_at"),
-                   jstr(v, "objective"), al.p,
+                   jtx(v, "created_at"),
+                   jtx(v, "objective"), al.p,
                    met.p);
             buf_free(&al);
             buf_free(&met);
@@ -192,38 +228,34 @@ static void show_text(const json_t *m, const json_t *aliases)
 
     buf_puts(&b, "");
     join_strings(aliases, &b);
-    printf("%s v%lld%s%s%s\n", jstr(m, "name"),
+    printf("%s v%lld%s%s%s\n", jtx(m, "name"),
            (long long)json_integer_value(json_object_get(m, "version")),
            b.n ? " (" : "", b.p, b.n ? ")" : "");
     printf("  created     %s by %s, ferry %s\n",
-           jstr(m, "created_at"),
-           jstr(m, "registered_by"),
-           jstr(m, "ferry_version"));
+           jtx(m, "created_at"),
+           jtx(m, "registered_by"),
+           jtx(m, "ferry_version"));
     printf("  objective   %s\n",
-           jstr(m, "objective"));
+           jtx(m, "objective"));
     printf("  model       %s, %lld bytes, sha256 %s\n",
-           json_string_value(json_object_get(json_object_get(m, "model"),
-                                             "format")),
+           jtx(json_object_get(m, "model"), "format"),
            (long long)json_integer_value(
                json_object_get(json_object_get(m, "model"), "bytes")),
-           json_string_value(json_object_get(json_object_get(m, "model"),
-                                             "sha256")));
+           jtx(json_object_get(m, "model"), "sha256"));
     if (json_object_get(m, "data_sha256"))
-        printf("  data        sha256 %s\n",
-               json_string_value(json_object_get(m, "data_sha256")));
+        printf("  data        sha256 %s\n", jtx(m, "data_sha256"));
     if (json_object_get(m, "spec_sha256"))
-        printf("  spec        sha256 %s\n",
-               json_string_value(json_object_get(m, "spec_sha256")));
+        printf("  spec        sha256 %s\n", jtx(m, "spec_sha256"));
     json_object_foreach(json_object_get(m, "params"), k, v) {
         char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-        printf("  param       %s = %s\n", k, s);
+        printf("  param       %s = %s\n", tx(k), s);
         free(s);
     }
     {
         const char *split;
         json_object_foreach(json_object_get(m, "metrics"), split, f) {
             json_object_foreach(f, k, v)
-                printf("  metric      %s %s = %.6f\n", split, k,
+                printf("  metric      %s %s = %.6f\n", tx(split), tx(k),
                        json_number_value(v));
         }
     }
@@ -232,8 +264,7 @@ static void show_text(const json_t *m, const json_t *aliases)
         json_t *gain = json_object_get(
             json_object_get(json_object_get(m, "importance"), "gain"),
             jstr(f, "name"));
-        printf("    %-24s %-9s", jstr(f, "name"),
-               jstr(f, "type"));
+        printf("    %-24s %-9s", jtx(f, "name"), jtx(f, "type"));
         if (json_object_get(f, "categories"))
             printf(" %zu categories",
                    json_array_size(json_object_get(f, "categories")));
@@ -294,10 +325,10 @@ static int models_history(cli_ctx_t *ctx, reg_t *r, models_opts_t *o)
             if (json_is_integer(to))
                 snprintf(ts, sizeof(ts), "v%lld",
                          (long long)json_integer_value(to));
-            printf("%s  %-8s %-12s %5s -> %-5s %s%s%s\n", jstr(x, "at"),
-                   jstr(x, "action"), jstr(x, "alias"), fs, ts,
-                   jstr(x, "user"), json_object_get(x, "reason") ? ": " : "",
-                   json_object_get(x, "reason") ? jstr(x, "reason") : "");
+            printf("%s  %-8s %-12s %5s -> %-5s %s%s%s\n", jtx(x, "at"),
+                   jtx(x, "action"), jtx(x, "alias"), fs, ts,
+                   jtx(x, "user"), json_object_get(x, "reason") ? ": " : "",
+                   json_object_get(x, "reason") ? jtx(x, "reason") : "");
         }
     }
     json_decref(h);
@@ -365,7 +396,7 @@ static void print_change(const char *lead, int width, const char *sep,
 {
     char *sa = json_dumps(json_object_get(x, "a"), JSON_ENCODE_ANY | JSON_COMPACT);
     char *sb = json_dumps(json_object_get(x, "b"), JSON_ENCODE_ANY | JSON_COMPACT);
-    printf("  %s%-*s%s %s -> %s\n", lead, width, jstr(x, "path"), sep, sa, sb);
+    printf("  %s%-*s%s %s -> %s\n", lead, width, jtx(x, "path"), sep, sa, sb);
     free(sa);
     free(sb);
 }
@@ -391,9 +422,9 @@ static int models_diff(cli_ctx_t *ctx, reg_t *r, models_opts_t *o)
         print_change("", 40, "", x);
     feats = json_object_get(d, "features");
     json_array_foreach(json_object_get(feats, "added"), i, x)
-        printf("  feature added    %s\n", json_string_value(x));
+        printf("  feature added    %s\n", tx(json_string_value(x)));
     json_array_foreach(json_object_get(feats, "removed"), i, x)
-        printf("  feature removed  %s\n", json_string_value(x));
+        printf("  feature removed  %s\n", tx(json_string_value(x)));
     json_array_foreach(json_object_get(feats, "changed"), i, x)
         print_change("feature changed  ", 0, ":", x);
     json_decref(d);
@@ -546,6 +577,28 @@ static int models_delete(cli_ctx_t *ctx, reg_t *r, models_opts_t *o)
     return 0;
 }
 
+static int models_verify(cli_ctx_t *ctx, reg_t *r, models_opts_t *o)
+{
+    ferr_t e = {0};
+    json_t *rep;
+    if (reg_verify(r, o->pos[0], &rep, &e))
+        return fail(&e);
+    if (o->json)
+        print_json(rep);
+    else
+        cli_info(ctx,
+                 "%s: ok: %lld versions (last issued v%lld), %zu aliases, "
+                 "%lld history entries",
+                 o->pos[0],
+                 (long long)json_integer_value(json_object_get(rep, "versions")),
+                 (long long)json_integer_value(
+                     json_object_get(rep, "last_version")),
+                 json_object_size(json_object_get(rep, "aliases")),
+                 (long long)json_integer_value(json_object_get(rep, "history")));
+    json_decref(rep);
+    return 0;
+}
+
 static const models_sub_t models_subs[] = {
     {"list", models_list, 0, 1, "--json", "list [NAME]",
      "every model (or one) with its versions, aliases and metrics"},
@@ -573,6 +626,8 @@ static const models_sub_t models_subs[] = {
     {"delete", models_delete, 2, 2, "--json --force",
      "delete NAME VERSION [--force]",
      "remove a version (--force if an alias points at it)"},
+    {"verify", models_verify, 1, 1, "--json", "verify NAME",
+     "check a model's versions, model bytes, aliases and history agree"},
 };
 
 #define MODELS_NSUBS (sizeof(models_subs) / sizeof(models_subs[0]))

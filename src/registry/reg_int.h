@@ -1,5 +1,6 @@
 /*
- * reg_int.h - helpers shared by the registry's own files, not its users.
+ * reg_int.h - helpers shared by the registry's own files and its tests, not
+ * its users.
  */
 #ifndef FERRY_REG_INT_H
 #define FERRY_REG_INT_H
@@ -10,5 +11,15 @@
  * REG_NAME_MAX bytes, so a name can never escape the registry directory. */
 #define REG_NAME_MAX 128
 bool reg_name_valid(const char *s);
+
+/* Test-only fault injection (compiled in always, read only when the
+ * environment sets it).  FERRY_FAULT=<op>:<point> ends the process with
+ * _exit(REG_FAULT_EXIT) at that point of a registry write, as a kill -9
+ * would; FERRY_FAULT=<op>:<point>:fail makes the step after the point fail
+ * with ENOSPC instead.  "<op>:mid-log" writes half of the history line
+ * first (a torn append).  reg__fault_points lists every point, NULL-ended,
+ * so the crash test covers each one, including any added later. */
+#define REG_FAULT_EXIT 86
+extern const char *const reg__fault_points[];
 
 #endif

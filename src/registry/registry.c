@@ -6,10 +6,36 @@
  * exists, and that directory appears in one rename(2), so readers need no
  * lock.  Writers take an exclusive flock of REG/.lock for the whole
  * read-modify-write (number a version, move an alias), which is what makes
- * two concurrent `ferry train` runs get distinct versions.  aliases.json is
- * the truth for aliases (it also keeps each alias's earlier targets, which
- * rollback pops); history.jsonl is the audit log, appended after the
- * aliases file is committed.
+ * two concurrent `ferry train` runs get distinct versions.
+ *
+ * Crash consistency (a kill -9 or ENOSPC at any step):
+ *
+ * - Version numbers.  last_version is written (temp, fsync, rename) before
+ *   the staging directory is renamed to versions/<N>, and `delete` raises it
+ *   to the deleted number before removing anything, so it is never below a
+ *   version that exists or existed.  A crash between the two leaves a gap,
+ *   never a reuse.  Registries written by older binaries may lack that
+ *   guarantee, so the next number is max(last_version, highest version
+ *   directory, highest version named in aliases.json or history.jsonl) + 1,
+ *   and a counter at INT_MAX is refused rather than wrapped.
+ *
+ * - Alias moves.  history.jsonl is the log and the truth: a move (promote,
+ *   rollback, delete --force) is committed when its line is appended and
+ *   fsynced.  aliases.json is a checkpoint: the state after the first
+ *   `applied` entries of the log.  Readers apply any later entries in
+ *   memory; writers, under the lock, first save the caught-up checkpoint
+ *   and truncate a torn last line (an append cut short), then log their own
+ *   move, then checkpoint again.  A crash after the log write loses nothing
+ *   (the next reader or writer applies it); a crash before it changes
+ *   nothing; the history always lists exactly the moves the aliases made.
+ *
+ * - Leftovers.  A writer holding the lock also removes what a dead writer
+ *   left: versions/.staging-<pid>-*, versions/.deleted-<N>-<pid> and the
+ *   *.tmp.* files of aliases.json and last_version.  The lock proves no
+ *   registry writer is working on them; a staging or grave directory is
+ *   kept anyway while the pid in its name is alive (and old-style names
+ *   without a pid until an hour old), so a writer that does not honour the
+ *   lock is never disturbed.
  */
 #include "registry/registry.h"
 
@@ -18,8 +44,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
 #include <math.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,18 +177,86 @@ static void rm_rf(const char *path)
     nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* Parse a decimal version number ("12"); -1 if it is not one. */
+/* Parse a decimal version number ("12", 1..INT_MAX); -1 if it is not one. */
 static int parse_version(const char *s)
 {
-    long v = 0;
+    int v = 0;
     if (s[0] < '1' || s[0] > '9')
         return -1;
     for (const char *p = s; *p; p++) {
-        if (*p < '0' || *p > '9' || v > 100000000)
+        if (*p < '0' || *p > '9' || v > (INT_MAX - (*p - '0')) / 10)
             return -1;
         v = v * 10 + (*p - '0');
     }
-    return (int)v;
+    return v;
+}
+
+/* ---- test-only fault injection (reg_int.h) ------------------------------ */
+
+const char *const reg__fault_points[] = {
+    "register:after-stage", "register:after-reserve", "register:after-rename",
+    "promote:mid-log",      "promote:after-log",      "rollback:mid-log",
+    "rollback:after-log",   "delete:after-reserve",   "delete:mid-log",
+    "delete:after-log",     "delete:after-save",      "delete:after-bury",
+    NULL,
+};
+
+typedef enum { FAULT_NONE, FAULT_KILL, FAULT_FAIL } fault_t;
+
+static fault_t fault_wanted(const char *op, const char *point)
+{
+    const char *want = getenv("FERRY_FAULT");
+    size_t n = strlen(op), m = strlen(point);
+    if (want == NULL || strncmp(want, op, n) != 0 || want[n] != ':' ||
+        strncmp(want + n + 1, point, m) != 0)
+        return FAULT_NONE;
+    want += n + 1 + m;
+    return *want == '\0' ? FAULT_KILL
+           : strcmp(want, ":fail") == 0 ? FAULT_FAIL
+                                        : FAULT_NONE;
+}
+
+/* FERR_OK unless FERRY_FAULT names op:point: then exit as a kill would, or
+ * (":fail") return the ENOSPC the next step would have met. */
+static int fault_at(const char *op, const char *point, ferr_t *e)
+{
+    switch (fault_wanted(op, point)) {
+    case FAULT_KILL:
+        _exit(REG_FAULT_EXIT);
+    case FAULT_FAIL:
+        return ferr_set(e, FERR_IO, "%s:%s: %s (injected by FERRY_FAULT)", op,
+                        point, strerror(ENOSPC));
+    case FAULT_NONE:
+        break;
+    }
+    return FERR_OK;
+}
+
+/* Free text stored in the history (--reason) stays one printable line. */
+#define REG_REASON_MAX 1024
+static int check_reason(const char *reason, ferr_t *e)
+{
+    size_t n;
+    json_t *j;
+    if (reason == NULL)
+        return FERR_OK;
+    n = strlen(reason);
+    if (n > REG_REASON_MAX)
+        return ferr_set(e, FERR_USAGE, "--reason: %zu bytes, at most %d", n,
+                        REG_REASON_MAX);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)reason[i];
+        if (c < 0x20 || c == 0x7f)
+            return ferr_set(e, FERR_USAGE,
+                            "--reason: control character 0x%02x at byte %zu "
+                            "(the reason is one line of text)",
+                            c, i + 1);
+    }
+    j = json_stringn(reason, n);
+    if (j == NULL)
+        return ferr_set(e, FERR_USAGE, "--reason: not valid UTF-8");
+    json_decref(j);
+    return FERR_OK;
 }
 
 static int read_json(const char *path, json_t **out, ferr_t *e)
@@ -365,36 +461,196 @@ int reg_load_manifest(reg_t *r, const char *name, int version, json_t **out,
 
 /* ---- aliases and history ---------------------------------------------- */
 
-/* aliases.json: {"aliases": {alias: N}, "previous": {alias: [N, ...]}}.
- * A missing file is an empty set of aliases. */
-static int load_aliases(reg_t *r, const char *name, json_t **out, ferr_t *e)
-{
-    char *path = path_of(r, "%s/aliases.json", name);
-    json_t *a, *al, *prev, *v;
-    const char *k;
-    int rc;
+/* history.jsonl as read: the text, the length of its complete lines (an
+ * unterminated last line is an append that never finished: not part of the
+ * log) and the number of entries (non-empty complete lines). */
+typedef struct hist {
+    char *text;
+    size_t size, len, count;
+} hist_t;
 
+static void hist_free(hist_t *h)
+{
+    free(h->text);
+    memset(h, 0, sizeof(*h));
+}
+
+static int hist_read(reg_t *r, const char *name, hist_t *h, ferr_t *e)
+{
+    char *path = path_of(r, "%s/history.jsonl", name);
+    int rc = file_read_all(path, REG_MANIFEST_MAX, &h->text, &h->size, e);
+    free(path);
+    h->len = h->count = 0;
+    if (rc == FERR_NOTFOUND) {
+        h->text = xstrdup("");
+        h->size = 0;
+        rc = FERR_OK;
+    }
+    if (rc)
+        return rc;
+    for (size_t i = 0, start = 0; i < h->size; i++) {
+        if (h->text[i] != '\n')
+            continue;
+        h->count += i > start;
+        start = i + 1;
+        h->len = i + 1;
+    }
+    return FERR_OK;
+}
+
+/* The next entry at or after *off: its text, length and 1-based line. */
+static bool hist_next(const hist_t *h, size_t *off, size_t *lineno,
+                      const char **p, size_t *n)
+{
+    while (*off < h->len) {
+        const char *s = h->text + *off;
+        const char *nl = memchr(s, '\n', h->len - *off);
+        size_t len = (size_t)(nl - s);
+        *off += len + 1;
+        ++*lineno;
+        if (len > 0) {
+            *p = s;
+            *n = len;
+            return true;
+        }
+    }
+    return false;
+}
+
+static int hist_parse(const char *p, size_t n, const char *path,
+                      size_t lineno, json_t **out, ferr_t *e)
+{
+    json_error_t je;
+    json_t *h = json_loadb(p, n, 0, &je);
     *out = NULL;
-    if (access(path, F_OK) != 0) {
-        free(path);
-        *out = json_pack("{s:{},s:{}}", "aliases", "previous");
+    if (!json_is_object(h)) {
+        json_decref(h);
+        return ferr_set(e, FERR_CORRUPT, "%s:%zu: not a JSON object%s%s",
+                        path, lineno, h ? "" : ": ", h ? "" : je.text);
+    }
+    *out = h;
+    return FERR_OK;
+}
+
+static bool is_version_json(const json_t *v)
+{
+    return json_is_integer(v) && json_integer_value(v) >= 1 &&
+           json_integer_value(v) <= INT_MAX;
+}
+
+/* Apply one logged move to an aliases object.  The live promote, rollback
+ * and delete go through this same function, so replaying the log gives
+ * exactly the state the moves made. */
+static int apply_move(json_t *al, const json_t *h, const char *path,
+                      size_t lineno, ferr_t *e)
+{
+    const char *action = json_string_value(json_object_get(h, "action"));
+    const char *alias = json_string_value(json_object_get(h, "alias"));
+    json_t *from = json_object_get(h, "from"), *to = json_object_get(h, "to");
+    json_t *aliases = json_object_get(al, "aliases");
+    json_t *prevs = json_object_get(al, "previous"), *stack;
+    bool promote, rollback;
+
+    if (action == NULL || alias == NULL || !reg_name_valid(alias))
+        return ferr_set(e, FERR_CORRUPT,
+                        "%s:%zu: $.action, $.alias: expected an alias move",
+                        path, lineno);
+    promote = strcmp(action, "promote") == 0;
+    rollback = strcmp(action, "rollback") == 0;
+    if (strcmp(action, "delete") == 0) {
+        json_object_del(aliases, alias);
         return FERR_OK;
     }
-    rc = read_json(path, &a, e);
-    if (rc) {
-        free(path);
-        return rc;
+    if (!promote && !rollback)
+        return ferr_set(e, FERR_CORRUPT,
+                        "%s:%zu: $.action: unknown action (promote, "
+                        "rollback or delete)",
+                        path, lineno);
+    if (!is_version_json(to) ||
+        (from && !json_is_null(from) && !is_version_json(from)))
+        return ferr_set(e, FERR_CORRUPT,
+                        "%s:%zu: $.from, $.to: expected version numbers", path,
+                        lineno);
+    stack = json_object_get(prevs, alias);
+    if (promote && is_version_json(from)) {
+        if (stack == NULL) {
+            stack = json_array();
+            json_object_set_new(prevs, alias, stack);
+        }
+        json_array_append_new(stack, json_integer(json_integer_value(from)));
     }
+    /* a rollback popped earlier targets down to the one it restored */
+    while (rollback && json_array_size(stack) > 0) {
+        size_t last = json_array_size(stack) - 1;
+        json_int_t v = json_integer_value(json_array_get(stack, last));
+        json_array_remove(stack, last);
+        if (v == json_integer_value(to))
+            break;
+    }
+    json_object_set_new(aliases, alias, json_integer(json_integer_value(to)));
+    return FERR_OK;
+}
+
+/* Apply entries [from, h->count) of the log to al. */
+static int replay(json_t *al, const hist_t *h, size_t from, const char *path,
+                  ferr_t *e)
+{
+    size_t off = 0, lineno = 0, idx = 0, n;
+    const char *p;
+    int rc = FERR_OK;
+    while (rc == FERR_OK && hist_next(h, &off, &lineno, &p, &n)) {
+        json_t *x;
+        if (idx++ < from)
+            continue;
+        rc = hist_parse(p, n, path, lineno, &x, e);
+        if (rc == FERR_OK)
+            rc = apply_move(al, x, path, lineno, e);
+        json_decref(x);
+    }
+    return rc;
+}
+
+/* The aliases as the log makes them: aliases.json, {"aliases": {alias: N},
+ * "previous": {alias: [N, ...]}, "applied": entries}, plus the log entries
+ * it does not include yet.  A missing file is an empty set of aliases.  h
+ * and stale (may be NULL) receive the log as read and whether the file
+ * differs from what it should now say. */
+static int load_aliases_h(reg_t *r, const char *name, json_t **out,
+                          hist_t *h, bool *stale, ferr_t *e)
+{
+    char *path = path_of(r, "%s/aliases.json", name), *hpath = NULL;
+    json_t *a = NULL, *al, *prev, *v, *applied;
+    hist_t hl = {0};
+    const char *k;
+    size_t done;
+    int rc = FERR_OK;
+    bool exists = access(path, F_OK) == 0;
+
+    *out = NULL;
+    if (stale)
+        *stale = false;
+    if (!exists)
+        a = json_pack("{s:{},s:{}}", "aliases", "previous");
+    else if ((rc = read_json(path, &a, e)) != FERR_OK)
+        goto out;
     al = json_object_get(a, "aliases");
     prev = json_object_get(a, "previous");
+    applied = json_object_get(a, "applied");
     if (!json_is_object(al) || !json_is_object(prev)) {
         rc = ferr_set(e, FERR_CORRUPT,
                       "%s: $.%s: expected an object", path,
                       json_is_object(al) ? "previous" : "aliases");
         goto out;
     }
+    if (applied && (!json_is_integer(applied) ||
+                    json_integer_value(applied) < 0)) {
+        rc = ferr_set(e, FERR_CORRUPT,
+                      "%s: $.applied: expected a count of history entries",
+                      path);
+        goto out;
+    }
     json_object_foreach(al, k, v) {
-        if (!json_is_integer(v) || json_integer_value(v) < 1) {
+        if (!is_version_json(v)) {
             rc = ferr_set(e, FERR_CORRUPT,
                           "%s: $.aliases.%s: expected a version number",
                           path, k);
@@ -410,7 +666,7 @@ static int load_aliases(reg_t *r, const char *name, json_t **out, ferr_t *e)
             goto out;
         }
         json_array_foreach(v, i, x) {
-            if (!json_is_integer(x) || json_integer_value(x) < 1) {
+            if (!is_version_json(x)) {
                 rc = ferr_set(e, FERR_CORRUPT,
                               "%s: $.previous.%s[%zu]: expected a version "
                               "number",
@@ -419,13 +675,42 @@ static int load_aliases(reg_t *r, const char *name, json_t **out, ferr_t *e)
             }
         }
     }
+    rc = hist_read(r, name, &hl, e);
+    if (rc)
+        goto out;
+    /* A checkpoint from before "applied" existed was written after its
+     * history line: it includes the whole log.  A log shortened by hand
+     * leaves the checkpoint standing. */
+    done = !exists ? 0 : applied ? (size_t)json_integer_value(applied)
+                                 : hl.count;
+    if (done < hl.count) {
+        hpath = path_of(r, "%s/history.jsonl", name);
+        rc = replay(a, &hl, done, hpath, e);
+        if (rc)
+            goto out;
+    }
+    /* a writer must save the checkpoint before logging a move, or the
+     * count it would be read with could already include that move */
+    if (stale)
+        *stale = done != hl.count || (exists && applied == NULL);
+    json_object_set_new(a, "applied", json_integer((json_int_t)hl.count));
 out:
     free(path);
+    free(hpath);
+    if (rc == FERR_OK && h)
+        *h = hl;
+    else
+        hist_free(&hl);
     if (rc)
         json_decref(a);
     else
         *out = a;
     return rc;
+}
+
+static int load_aliases(reg_t *r, const char *name, json_t **out, ferr_t *e)
+{
+    return load_aliases_h(r, name, out, NULL, NULL, e);
 }
 
 static int alias_target(const json_t *aliases, const char *alias)
@@ -443,15 +728,11 @@ static int save_aliases(reg_t *r, const char *name, const json_t *a,
     return rc;
 }
 
-static int append_history(reg_t *r, const char *name, const char *action,
-                          const char *alias, int from, int to,
-                          const char *reason, json_t *extra, ferr_t *e)
+static json_t *new_move(const char *action, const char *alias, int from,
+                        int to, const char *reason, const json_t *extra)
 {
-    char when[32], *path, *line;
+    char when[32];
     json_t *h;
-    buf_t b = {0};
-    int fd, rc = FERR_OK;
-
     now_iso(when);
     h = json_pack("{s:s,s:s,s:s,s:o,s:o}", "at", when, "action", action,
                   "alias", alias, "from",
@@ -461,20 +742,72 @@ static int append_history(reg_t *r, const char *name, const char *action,
         json_object_set_new(h, "reason", json_string(reason));
     json_object_set_new(h, "user", json_string(current_user()));
     if (extra)
-        json_object_update(h, extra);
-    line = json_dumps(h, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(h);
-    buf_puts(&b, line);
-    buf_putc(&b, '\n');
-    free(line);
-    path = path_of(r, "%s/history.jsonl", name);
-    /* One write(2) of a whole line with O_APPEND: entries never interleave,
-     * and we hold the lock anyway. */
+        json_object_update(h, (json_t *)extra);
+    return h;
+}
+
+/* Commit moves (an array of new_move objects) for op: append them to the
+ * log in one write(2) and fsync (the commit point; a failed append is cut
+ * back off), apply them to al and save al as the new checkpoint.  h is the
+ * log as the caller's recovery left it (h->size == h->len). */
+static int log_moves(reg_t *r, const char *name, const char *op, json_t *al,
+                     hist_t *h, const json_t *moves, ferr_t *e)
+{
+    char *path = path_of(r, "%s/history.jsonl", name);
+    buf_t b = {0};
+    size_t i;
+    json_t *x;
+    int fd, rc = FERR_OK;
+
+    json_array_foreach(moves, i, x) {
+        char *line = json_dumps(x, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        buf_puts(&b, line);
+        buf_putc(&b, '\n');
+        free(line);
+    }
+    /* O_APPEND, one write of whole lines: entries never interleave (we
+     * hold the lock anyway) */
     fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0 || write(fd, b.p, b.n) != (ssize_t)b.n || fsync(fd) != 0)
+    if (fd < 0) {
         rc = ferr_set(e, FERR_IO, "%s: %s", path, strerror(errno));
-    if (fd >= 0)
+        goto out;
+    }
+    {
+        fault_t torn = fault_wanted(op, "mid-log");
+        size_t first = torn ? b.n / 2 : b.n;
+        ssize_t w = write(fd, b.p, first);
+        if (torn) {
+            fault_at(op, "mid-log", NULL); /* a kill ends here */
+            rc = fault_at(op, "mid-log", e); /* ":fail": a short write */
+        } else if (w != (ssize_t)b.n || fsync(fd) != 0) {
+            rc = ferr_set(e, FERR_IO, "%s: %s", path,
+                          w < 0 || (size_t)w == b.n ? strerror(errno)
+                                                    : "short write");
+        }
+    }
+    if (rc) {
+        /* not committed: cut the partial line off (if this fails too, the
+         * next writer truncates the unterminated line) */
+        if (ftruncate(fd, (off_t)h->len) == 0)
+            fsync(fd);
         close(fd);
+        goto out;
+    }
+    close(fd);
+    json_array_foreach(moves, i, x) {
+        rc = apply_move(al, x, path, h->count + i + 1, e);
+        if (rc)
+            goto out;
+    }
+    h->count += json_array_size(moves);
+    h->len = h->size = h->len + b.n;
+    json_object_set_new(al, "applied", json_integer((json_int_t)h->count));
+    /* The moves are committed.  The checkpoint only saves readers a
+     * replay, so failing to write it (ENOSPC) is not the move failing: the
+     * next writer saves it. */
+    if (fault_at(op, "after-log", NULL) == FERR_OK)
+        save_aliases(r, name, al, NULL);
+out:
     free(path);
     buf_free(&b);
     return rc;
@@ -482,54 +815,218 @@ static int append_history(reg_t *r, const char *name, const char *action,
 
 int reg_history(reg_t *r, const char *name, json_t **out, ferr_t *e)
 {
-    char *path, *text, *p;
-    size_t n, lineno = 0;
+    char *path;
+    hist_t h = {0};
+    size_t off = 0, lineno = 0, n;
+    const char *p;
     json_t *arr;
     int rc;
 
     *out = NULL;
     rc = model_exists(r, name, e);
+    if (rc == FERR_OK)
+        rc = hist_read(r, name, &h, e);
     if (rc)
         return rc;
     path = path_of(r, "%s/history.jsonl", name);
     arr = json_array();
-    rc = file_read_all(path, REG_MANIFEST_MAX, &text, &n, e);
-    if (rc == FERR_NOTFOUND) {
-        free(path);
-        *out = arr;
-        return FERR_OK;
+    while (rc == FERR_OK && hist_next(&h, &off, &lineno, &p, &n)) {
+        json_t *x;
+        rc = hist_parse(p, n, path, lineno, &x, e);
+        if (rc == FERR_OK)
+            json_array_append_new(arr, x);
     }
-    if (rc) {
-        free(path);
-        json_decref(arr);
-        return rc;
-    }
-    for (p = text; *p;) {
-        char *nl = strchr(p, '\n');
-        size_t len = nl ? (size_t)(nl - p) : strlen(p);
-        json_error_t je;
-        json_t *h;
-        lineno++;
-        if (len > 0) {
-            h = json_loadb(p, len, 0, &je);
-            if (!json_is_object(h)) {
-                json_decref(h);
-                rc = ferr_set(e, FERR_CORRUPT,
-                              "%s:%zu: not a JSON object: %s", path, lineno,
-                              h ? "wrong type" : je.text);
-                break;
-            }
-            json_array_append_new(arr, h);
-        }
-        p += len + (nl != NULL);
-    }
-    free(text);
+    hist_free(&h);
     free(path);
     if (rc) {
         json_decref(arr);
         return rc;
     }
     *out = arr;
+    return FERR_OK;
+}
+
+/* ---- recovery: what a writer does first, under the lock ------------------- */
+
+/* A leftover's creator is alive: pid from the name, 0 if it has none. */
+static bool pid_alive(long pid)
+{
+    return pid > 0 && pid != (long)getpid() &&
+           (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+}
+
+/* Remove what a dead writer left in REG/<name> (see the file header). */
+static void sweep_leftovers(reg_t *r, const char *name)
+{
+    static const char *const tmps[] = {"aliases.json.tmp.",
+                                       "last_version.tmp."};
+    char *dir = path_of(r, "%s", name);
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    time_t now = time(NULL);
+
+    while (d && (de = readdir(d)) != NULL) {
+        for (size_t i = 0; i < sizeof(tmps) / sizeof(tmps[0]); i++) {
+            if (strncmp(de->d_name, tmps[i], strlen(tmps[i])) == 0) {
+                char *p = path_of(r, "%s/%s", name, de->d_name);
+                unlink(p);
+                free(p);
+            }
+        }
+    }
+    if (d)
+        closedir(d);
+    free(dir);
+    dir = path_of(r, "%s/versions", name);
+    d = opendir(dir);
+    while (d && (de = readdir(d)) != NULL) {
+        long pid = 0, num;
+        char *p;
+        struct stat st;
+        if (sscanf(de->d_name, ".staging-%ld-", &pid) == 1 ||
+            sscanf(de->d_name, ".deleted-%ld-%ld", &num, &pid) == 2) {
+            if (pid_alive(pid))
+                continue;
+        } else if (strncmp(de->d_name, ".staging-", 9) != 0) {
+            continue; /* not ours */
+        }
+        p = path_of(r, "%s/versions/%s", name, de->d_name);
+        /* a name without a pid (older binaries): only once surely dead */
+        if (pid > 0 || (lstat(p, &st) == 0 && now - st.st_mtime > 3600))
+            rm_rf(p);
+        free(p);
+    }
+    if (d)
+        closedir(d);
+    free(dir);
+}
+
+/* Take the lock and bring REG/<name> up to date: remove leftovers, cut a
+ * torn last history line, save the aliases checkpoint if the log is ahead
+ * of it.  On success the caller holds the lock and owns *al (the aliases as
+ * the log makes them) and *h (the log as it now is). */
+static int lock_model(reg_t *r, const char *name, json_t **al, hist_t *h,
+                      ferr_t *e)
+{
+    bool stale = false;
+    int rc = reg_lock(r, e);
+    *al = NULL;
+    memset(h, 0, sizeof(*h));
+    if (rc)
+        return rc;
+    sweep_leftovers(r, name);
+    rc = load_aliases_h(r, name, al, h, &stale, e);
+    if (rc == FERR_OK && h->size > h->len) {
+        char *path = path_of(r, "%s/history.jsonl", name);
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || ftruncate(fd, (off_t)h->len) != 0 || fsync(fd) != 0)
+            rc = ferr_set(e, FERR_IO, "%s: cutting off an unfinished line: %s",
+                          path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        free(path);
+        h->size = h->len;
+    }
+    if (rc == FERR_OK && stale)
+        rc = save_aliases(r, name, *al, e);
+    if (rc) {
+        json_decref(*al);
+        *al = NULL;
+        hist_free(h);
+        reg_unlock(r);
+    }
+    return rc;
+}
+
+static void unlock_model(reg_t *r, json_t *al, hist_t *h)
+{
+    reg_unlock(r);
+    json_decref(al);
+    hist_free(h);
+}
+
+/* ---- the version counter ---------------------------------------------------- */
+
+/* last_version: the highest number ever issued (0 when absent). */
+static int read_counter(reg_t *r, const char *name, int *out, ferr_t *e)
+{
+    char *path = path_of(r, "%s/last_version", name), *text, *end;
+    size_t n;
+    long v;
+    int rc = file_read_all(path, 64, &text, &n, e);
+    *out = 0;
+    if (rc == FERR_NOTFOUND) {
+        free(path);
+        return FERR_OK;
+    }
+    if (rc) {
+        free(path);
+        return rc;
+    }
+    errno = 0;
+    v = strtol(text, &end, 10);
+    if (end == text || text[0] < '0' || text[0] > '9' || errno ||
+        (*end != '\0' && strcmp(end, "\n") != 0) || v > INT_MAX)
+        rc = ferr_set(e, FERR_CORRUPT,
+                      "%s: expected a version number from 0 to %d", path,
+                      INT_MAX);
+    else
+        *out = (int)v;
+    free(text);
+    free(path);
+    return rc;
+}
+
+static int write_counter(reg_t *r, const char *name, int v, ferr_t *e)
+{
+    char num[16], *p = path_of(r, "%s/last_version", name);
+    int len = snprintf(num, sizeof(num), "%d\n", v);
+    int rc = afile_write_all(p, num, (size_t)len, e);
+    free(p);
+    return rc;
+}
+
+static void max_json_version(const json_t *v, int *max)
+{
+    if (is_version_json(v) && json_integer_value(v) > *max)
+        *max = (int)json_integer_value(v);
+}
+
+/* The next version number: above last_version, every version directory and
+ * every version the aliases and the log ever named (see the file header). */
+static int next_version(reg_t *r, const char *name, const json_t *al,
+                        const hist_t *h, int *out, ferr_t *e)
+{
+    intvec_t vs = {0};
+    size_t off = 0, lineno = 0, n, i;
+    const char *p, *k;
+    json_t *x, *y;
+    int max, rc = read_counter(r, name, &max, e);
+
+    *out = 0;
+    if (rc)
+        return rc;
+    list_versions(r, name, &vs);
+    if (vs.n && vs.a[vs.n - 1] > max)
+        max = vs.a[vs.n - 1];
+    free(vs.a);
+    json_object_foreach(json_object_get(al, "aliases"), k, x)
+        max_json_version(x, &max);
+    json_object_foreach(json_object_get(al, "previous"), k, x) {
+        json_array_foreach(x, i, y) max_json_version(y, &max);
+    }
+    while (hist_next(h, &off, &lineno, &p, &n)) {
+        json_t *m = json_loadb(p, n, 0, NULL);
+        max_json_version(json_object_get(m, "from"), &max);
+        max_json_version(json_object_get(m, "to"), &max);
+        json_decref(m);
+    }
+    if (max == INT_MAX)
+        return ferr_set(e, FERR_LIMIT,
+                        "model '%s': version numbers are exhausted (v%d was "
+                        "issued); register under a new name",
+                        name, max);
+    *out = max + 1;
     return FERR_OK;
 }
 
@@ -574,27 +1071,14 @@ static int hash_lineage(json_t *m, ferr_t *e)
     return FERR_OK;
 }
 
-static int read_last_version(reg_t *r, const char *name)
-{
-    char *path = path_of(r, "%s/last_version", name), *text;
-    size_t n;
-    int v = 0;
-    if (file_read_all(path, 64, &text, &n, NULL) == FERR_OK) {
-        v = atoi(text);
-        free(text);
-    }
-    free(path);
-    return v > 0 ? v : 0;
-}
-
 int reg_register(reg_t *r, const char *name, const void *model, size_t n,
                  const json_t *manifest, int *version_out, ferr_t *e)
 {
     char hex[65], when[32], *vdir = NULL, *stage = NULL, *p;
     const char *fmt;
-    json_t *m, *mod;
-    intvec_t vs = {0};
-    int rc, v;
+    json_t *m, *mod, *al = NULL;
+    hist_t h = {0};
+    int rc, v = 0;
 
     if (version_out)
         *version_out = 0;
@@ -633,7 +1117,7 @@ int reg_register(reg_t *r, const char *name, const void *model, size_t n,
         return rc;
     }
 
-    rc = reg_lock(r, e);
+    rc = lock_model(r, name, &al, &h, e);
     if (rc) {
         json_decref(m);
         return rc;
@@ -641,18 +1125,17 @@ int reg_register(reg_t *r, const char *name, const void *model, size_t n,
     p = path_of(r, "%s/versions", name);
     rc = mkdir_p(p, e);
     free(p);
+    if (rc == FERR_OK)
+        rc = next_version(r, name, al, &h, &v, e);
     if (rc)
         goto out;
-    list_versions(r, name, &vs);
-    v = read_last_version(r, name);
-    if (vs.n && vs.a[vs.n - 1] > v)
-        v = vs.a[vs.n - 1];
-    v++;
     json_object_set_new(m, "version", json_integer(v));
 
-    /* Assemble the version in a hidden directory, then one rename makes it
+    /* Assemble the version in a hidden directory (named with our pid, so
+     * recovery can tell it from a live writer's), then one rename makes it
      * appear complete; a crash before that leaves only a hidden leftover. */
-    stage = path_of(r, "%s/versions/.staging-XXXXXX", name);
+    stage = path_of(r, "%s/versions/.staging-%ld-XXXXXX", name,
+                    (long)getpid());
     if (mkdtemp(stage) == NULL) {
         rc = ferr_set(e, FERR_IO, "%s: %s", stage, strerror(errno));
         free(stage);
@@ -669,10 +1152,18 @@ int reg_register(reg_t *r, const char *name, const void *model, size_t n,
             rc = write_json(b.p, m, e);
         }
         buf_free(&b);
-        if (rc)
-            goto out;
     }
     chmod(stage, 0755);
+    /* the number is reserved before the version appears: a crash between
+     * the two leaves a gap, never a number issued twice */
+    if (rc == FERR_OK)
+        rc = fault_at("register", "after-stage", e);
+    if (rc == FERR_OK)
+        rc = write_counter(r, name, v, e);
+    if (rc == FERR_OK)
+        rc = fault_at("register", "after-reserve", e);
+    if (rc)
+        goto out;
     vdir = path_of(r, "%s/versions/%d", name, v);
     if (rename(stage, vdir) != 0) {
         rc = ferr_set(e, FERR_IO, "%s: cannot move version into place: %s",
@@ -681,14 +1172,10 @@ int reg_register(reg_t *r, const char *name, const void *model, size_t n,
     }
     free(stage);
     stage = NULL;
-    p = path_of(r, "%s/versions", name);
-    rc = fsync_dir(p, e);
-    free(p);
+    rc = fault_at("register", "after-rename", e);
     if (rc == FERR_OK) {
-        char num[16];
-        int len = snprintf(num, sizeof(num), "%d\n", v);
-        p = path_of(r, "%s/last_version", name);
-        rc = afile_write_all(p, num, (size_t)len, e);
+        p = path_of(r, "%s/versions", name);
+        rc = fsync_dir(p, e);
         free(p);
     }
     if (rc == FERR_OK && version_out)
@@ -698,9 +1185,8 @@ out:
         rm_rf(stage);
         free(stage);
     }
-    reg_unlock(r);
+    unlock_model(r, al, &h);
     free(vdir);
-    free(vs.a);
     json_decref(m);
     return rc;
 }
@@ -765,20 +1251,23 @@ int reg_promote(reg_t *r, const char *name, int version, const char *alias,
                 const reg_gate_t *gate, bool force, const char *reason,
                 ferr_t *e)
 {
-    json_t *cand = NULL, *al = NULL, *extra = NULL, *prev;
+    json_t *cand = NULL, *al = NULL, *extra = NULL, *moves = NULL;
+    hist_t h = {0};
     int rc, cur;
 
     if (alias == NULL)
         alias = "champion";
     rc = check_alias(alias, e);
-    if (rc)
-        return rc;
-    rc = reg_lock(r, e);
+    if (rc == FERR_OK)
+        rc = check_reason(reason, e);
+    if (rc == FERR_OK)
+        rc = need_version(r, name, version, e); /* before the lock creates
+                                                   anything */
+    if (rc == FERR_OK)
+        rc = lock_model(r, name, &al, &h, e);
     if (rc)
         return rc;
     rc = reg_load_manifest(r, name, version, &cand, e);
-    if (rc == FERR_OK)
-        rc = load_aliases(r, name, &al, e);
     if (rc)
         goto out;
     cur = alias_target(al, alias);
@@ -796,32 +1285,23 @@ int reg_promote(reg_t *r, const char *name, int version, const char *alias,
             goto out;
         }
     }
-    json_object_set_new(json_object_get(al, "aliases"), alias,
-                        json_integer(version));
-    if (cur) {
-        prev = json_object_get(json_object_get(al, "previous"), alias);
-        if (prev == NULL) {
-            prev = json_array();
-            json_object_set_new(json_object_get(al, "previous"), alias, prev);
-        }
-        json_array_append_new(prev, json_integer(cur));
-    }
-    rc = save_aliases(r, name, al, e);
-    if (rc == FERR_OK)
-        rc = append_history(r, name, "promote", alias, cur, version, reason,
-                            extra, e);
+    moves = json_array();
+    json_array_append_new(moves, new_move("promote", alias, cur, version,
+                                          reason, extra));
+    rc = log_moves(r, name, "promote", al, &h, moves, e);
 out:
-    reg_unlock(r);
+    unlock_model(r, al, &h);
     json_decref(cand);
-    json_decref(al);
     json_decref(extra);
+    json_decref(moves);
     return rc;
 }
 
 int reg_rollback(reg_t *r, const char *name, const char *alias,
                  const char *reason, int *version_out, ferr_t *e)
 {
-    json_t *al = NULL, *prev;
+    json_t *al = NULL, *prev, *moves = NULL;
+    hist_t h = {0};
     int rc, cur, target = 0;
 
     if (alias == NULL)
@@ -831,27 +1311,24 @@ int reg_rollback(reg_t *r, const char *name, const char *alias,
     rc = model_exists(r, name, e);
     if (rc == FERR_OK)
         rc = check_alias(alias, e);
+    if (rc == FERR_OK)
+        rc = check_reason(reason, e);
+    if (rc == FERR_OK)
+        rc = lock_model(r, name, &al, &h, e);
     if (rc)
         return rc;
-    rc = reg_lock(r, e);
-    if (rc)
-        return rc;
-    rc = load_aliases(r, name, &al, e);
-    if (rc)
-        goto out;
     cur = alias_target(al, alias);
     if (cur == 0) {
         rc = ferr_set(e, FERR_NOTFOUND, "model '%s' has no alias '%s'", name,
                       alias);
         goto out;
     }
+    /* The earlier target: a deleted version is skipped, as is the current
+     * one (promote A, B, A leaves A twice on the stack).  apply_move pops
+     * the stack down to it. */
     prev = json_object_get(json_object_get(al, "previous"), alias);
-    /* Pop earlier targets; a deleted version is skipped, as is the current
-     * one (promote A, B, A leaves A twice on the stack). */
-    while (json_array_size(prev) > 0) {
-        size_t last = json_array_size(prev) - 1;
-        int v = (int)json_integer_value(json_array_get(prev, last));
-        json_array_remove(prev, last);
+    for (size_t i = json_array_size(prev); i-- > 0;) {
+        int v = (int)json_integer_value(json_array_get(prev, i));
         if (v != cur && version_exists(r, name, v)) {
             target = v;
             break;
@@ -864,17 +1341,15 @@ int reg_rollback(reg_t *r, const char *name, const char *alias,
                       name, alias, cur);
         goto out;
     }
-    json_object_set_new(json_object_get(al, "aliases"), alias,
-                        json_integer(target));
-    rc = save_aliases(r, name, al, e);
-    if (rc == FERR_OK)
-        rc = append_history(r, name, "rollback", alias, cur, target, reason,
-                            NULL, e);
+    moves = json_array();
+    json_array_append_new(moves, new_move("rollback", alias, cur, target,
+                                          reason, NULL));
+    rc = log_moves(r, name, "rollback", al, &h, moves, e);
     if (rc == FERR_OK && version_out)
         *version_out = target;
 out:
-    reg_unlock(r);
-    json_decref(al);
+    unlock_model(r, al, &h);
+    json_decref(moves);
     return rc;
 }
 
@@ -900,6 +1375,13 @@ int reg_resolve(reg_t *r, const char *name, const char *spec, int *version,
         if (!version_exists(r, name, v))
             return ferr_set(e, FERR_NOTFOUND, "model '%s' has no version %d",
                             name, v);
+    } else if (isdigit((unsigned char)spec[spec[0] == 'v']) &&
+               strspn(spec + (spec[0] == 'v'), "0123456789") ==
+                   strlen(spec + (spec[0] == 'v'))) {
+        /* digits that are no version ("0", "007", beyond INT_MAX) */
+        return ferr_set(e, FERR_USAGE,
+                        "model '%s': '%s' is not a version number (1 to %d)",
+                        name, spec, INT_MAX);
     } else {
         json_t *al;
         rc = load_aliases(r, name, &al, e);
@@ -1187,22 +1669,21 @@ int reg_export(reg_t *r, const char *name, int version, const char *dir,
 int reg_delete(reg_t *r, const char *name, int version, bool force,
                ferr_t *e)
 {
-    json_t *al = NULL, *drop = json_array(), *x;
+    json_t *al = NULL, *drop = json_array(), *moves = json_array(), *x;
+    hist_t h = {0};
     const char *k;
     char *vdir = NULL, *grave = NULL;
-    int rc;
+    int rc, counter;
     size_t i;
 
     rc = need_version(r, name, version, e);
     if (rc == FERR_OK)
-        rc = reg_lock(r, e);
+        rc = lock_model(r, name, &al, &h, e);
     if (rc) {
         json_decref(drop);
+        json_decref(moves);
         return rc;
     }
-    rc = load_aliases(r, name, &al, e);
-    if (rc)
-        goto out;
     if (!version_exists(r, name, version)) {
         rc = ferr_set(e, FERR_NOTFOUND, "model '%s' has no version %d", name,
                       version);
@@ -1220,20 +1701,26 @@ int reg_delete(reg_t *r, const char *name, int version, bool force,
                       json_string_value(json_array_get(drop, 0)));
         goto out;
     }
-    if (json_array_size(drop) > 0) {
-        json_array_foreach(drop, i, x)
-            json_object_del(json_object_get(al, "aliases"),
-                            json_string_value(x));
-        rc = save_aliases(r, name, al, e);
-        json_array_foreach(drop, i, x) {
-            if (rc == FERR_OK)
-                rc = append_history(r, name, "delete", json_string_value(x),
-                                    version, 0, "version deleted (--force)",
-                                    NULL, e);
-        }
-        if (rc)
-            goto out;
-    }
+    /* The counter must remember the number before the version goes (a
+     * registry written by an older binary may not). */
+    rc = read_counter(r, name, &counter, e);
+    if (rc == FERR_OK && counter < version)
+        rc = write_counter(r, name, version, e);
+    if (rc == FERR_OK)
+        rc = fault_at("delete", "after-reserve", e);
+    if (rc)
+        goto out;
+    json_array_foreach(drop, i, x)
+        json_array_append_new(moves,
+                              new_move("delete", json_string_value(x),
+                                       version, 0,
+                                       "version deleted (--force)", NULL));
+    if (json_array_size(moves) > 0)
+        rc = log_moves(r, name, "delete", al, &h, moves, e);
+    if (rc == FERR_OK)
+        rc = fault_at("delete", "after-save", e);
+    if (rc)
+        goto out;
     /* Rename first so the version vanishes in one step, then clean up. */
     vdir = path_of(r, "%s/versions/%d", name, version);
     grave = path_of(r, "%s/versions/.deleted-%d-%ld", name, version,
@@ -1242,6 +1729,9 @@ int reg_delete(reg_t *r, const char *name, int version, bool force,
         rc = ferr_set(e, FERR_IO, "%s: %s", vdir, strerror(errno));
         goto out;
     }
+    rc = fault_at("delete", "after-bury", e);
+    if (rc)
+        goto out;
     rm_rf(grave);
     {
         char *p = path_of(r, "%s/versions", name);
@@ -1249,10 +1739,101 @@ int reg_delete(reg_t *r, const char *name, int version, bool force,
         free(p);
     }
 out:
-    reg_unlock(r);
-    json_decref(al);
+    unlock_model(r, al, &h);
     json_decref(drop);
+    json_decref(moves);
     free(vdir);
     free(grave);
+    return rc;
+}
+
+/* ---- verify --------------------------------------------------------------- */
+
+int reg_verify(reg_t *r, const char *name, json_t **out, ferr_t *e)
+{
+    json_t *al = NULL, *replayed = NULL, *m = NULL, *x;
+    intvec_t vs = {0};
+    hist_t h = {0};
+    char *hpath = NULL, *apath = NULL;
+    const char *k;
+    int rc, counter = 0;
+
+    *out = NULL;
+    rc = model_exists(r, name, e);
+    if (rc == FERR_OK)
+        rc = read_counter(r, name, &counter, e);
+    if (rc)
+        return rc;
+    list_versions(r, name, &vs);
+    if (vs.n && vs.a[vs.n - 1] > counter) {
+        char *p = path_of(r, "%s/last_version", name);
+        rc = ferr_set(e, FERR_CORRUPT, "%s: %d, below version %d", p, counter,
+                      vs.a[vs.n - 1]);
+        free(p);
+    }
+    /* every version: a valid manifest and the model bytes it names */
+    for (size_t i = 0; rc == FERR_OK && i < vs.n; i++) {
+        char *path, *bytes, hex[65];
+        const char *want;
+        size_t n;
+        rc = reg_load_manifest(r, name, vs.a[i], &m, e);
+        if (rc)
+            break;
+        path = reg_model_path(r, name, vs.a[i], m);
+        rc = file_read_all(path, REG_MODEL_MAX, &bytes, &n, e);
+        if (rc == FERR_OK) {
+            reg_sha256(bytes, n, hex);
+            want = json_string_value(
+                json_object_get(json_object_get(m, "model"), "sha256"));
+            if (strcmp(hex, want) != 0)
+                rc = ferr_set(e, FERR_CORRUPT,
+                              "%s: SHA-256 %s does not match the manifest's "
+                              "%s",
+                              path, hex, want);
+            free(bytes);
+        }
+        free(path);
+        json_decref(m);
+        m = NULL;
+    }
+    /* the aliases are what the whole log makes them, and point at versions
+     * that exist */
+    if (rc == FERR_OK)
+        rc = load_aliases_h(r, name, &al, &h, NULL, e);
+    if (rc == FERR_OK) {
+        hpath = path_of(r, "%s/history.jsonl", name);
+        apath = path_of(r, "%s/aliases.json", name);
+        replayed = json_pack("{s:{},s:{}}", "aliases", "previous");
+        rc = replay(replayed, &h, 0, hpath, e);
+    }
+    if (rc == FERR_OK &&
+        (!json_equal(json_object_get(al, "aliases"),
+                     json_object_get(replayed, "aliases")) ||
+         !json_equal(json_object_get(al, "previous"),
+                     json_object_get(replayed, "previous"))))
+        rc = ferr_set(e, FERR_CORRUPT,
+                      "%s: the aliases differ from what %s records", apath,
+                      hpath);
+    if (rc == FERR_OK) {
+        json_object_foreach(json_object_get(al, "aliases"), k, x) {
+            if (!version_exists(r, name, (int)json_integer_value(x))) {
+                rc = ferr_set(e, FERR_CORRUPT,
+                              "%s: $.aliases.%s: v%lld does not exist", apath,
+                              k, (long long)json_integer_value(x));
+                break;
+            }
+        }
+    }
+    if (rc == FERR_OK)
+        *out = json_pack("{s:s,s:i,s:i,s:O,s:i}", "name", name, "versions",
+                         (int)vs.n, "last_version", counter, "aliases",
+                         json_object_get(al, "aliases"), "history",
+                         (int)h.count);
+    free(vs.a);
+    free(hpath);
+    free(apath);
+    hist_free(&h);
+    json_decref(al);
+    json_decref(replayed);
     return rc;
 }

@@ -8,9 +8,12 @@
  *   REG/.lock                              flock(2) target for all writers
  *   REG/<name>/versions/<N>/model.json     the model bytes, kept exactly
  *   REG/<name>/versions/<N>/manifest.json  what the version is (see below)
+ *   REG/<name>/history.jsonl               one JSON object per alias move:
+ *                                          the log, and the truth
  *   REG/<name>/aliases.json                {"aliases":{"champion":3},
- *                                           "previous":{"champion":[1,2]}}
- *   REG/<name>/history.jsonl               one JSON object per alias move
+ *                                           "previous":{"champion":[1,2]},
+ *                                           "applied":2}: a checkpoint of
+ *                                          the log's first `applied` moves
  *   REG/<name>/last_version                highest number ever issued, so a
  *                                          deleted number is never reused
  *
@@ -19,7 +22,10 @@
  * into place, so a reader never sees half a version.  Writers serialise on
  * an exclusive flock of REG/.lock, so concurrent processes registering or
  * promoting never lose an update or issue the same version twice.  Readers
- * take no lock.
+ * take no lock.  A writer killed at any step (or stopped by ENOSPC) never
+ * makes a version number issued twice nor an alias move missing from the
+ * history, and the next writer removes what it left (registry.c's header
+ * has the design; reg_verify checks it).
  *
  * The manifest (JSON object) carries: name, version, created_at (UTC ISO
  * 8601), ferry_version, model {file, format, sha256, bytes}, objective,
@@ -126,6 +132,14 @@ int reg_export(reg_t *r, const char *name, int version, const char *dir,
  * force, which also drops those aliases (recorded in the history). */
 int reg_delete(reg_t *r, const char *name, int version, bool force,
                ferr_t *e);
+
+/* Check one model's invariants without changing anything: last_version is
+ * not below any version, every manifest is valid and its model bytes match
+ * their SHA-256, the aliases are exactly what replaying the whole history
+ * gives and point at existing versions.  The first violation is
+ * FERR_CORRUPT naming the file; *out gets {name, versions, last_version,
+ * aliases, history} on success. */
+int reg_verify(reg_t *r, const char *name, json_t **out, ferr_t *e);
 
 /* Parse and validate manifest text; `where` names it in errors.  stored:
  * require the fields the registry adds (name, version, created_at, model). */

@@ -6,7 +6,9 @@
 # and hashlib as independent references: stored bytes, feature list,
 # importances (get_score), list/show JSON, the gate refusal leaving aliases
 # and history byte-identical, force, rollback and its history, diff, export,
-# delete, corrupt manifests and two concurrent importers.
+# delete, corrupt manifests, two concurrent importers, history text escaped
+# on output, and recovery from a writer killed at a fault point
+# (FERRY_FAULT, registry.c) or from what an older binary's crash left.
 set -euo pipefail
 : "${FERRY_BIN:?}"
 PY=/usr/bin/python3
@@ -173,6 +175,58 @@ import json
 v = [x["version"] for x in json.load(open("race.json"))[0]["versions"]]
 assert v == list(range(1, 11)), v
 EOF
+
+# ---- history text is escaped: stored text can never forge lines ----------------
+H="$REG/race/history.jsonl"
+F models promote race 1 --reason "ok" >/dev/null
+printf '%s\n' '{"at":"2026-01-01T00:00:00Z","action":"promote","alias":"champion","from":1,"to":2,"reason":"x\n2026-01-01T00:00:01Z  promote  champion  v2 -> v9  admin: \u001b[2Jforged","user":"u\u001b]0;t\u0007"}' >>"$H"
+F models history race >hist.txt
+[ "$(wc -l <hist.txt)" = 2 ] || die "a stored newline forged a history line: $(cat -A hist.txt)"
+grep -q $'\e' hist.txt && die "history printed a raw ESC: $(cat -A hist.txt)"
+grep -qF 'x\n2026-01-01T00:00:01Z' hist.txt && grep -qF '\x1b[2Jforged' hist.txt \
+    && grep -qF 'u\x1b]0;t\x07' hist.txt || die "escaped history text: $(cat -A hist.txt)"
+expect_fail 2 "--reason: control character 0x0a" F models promote race 3 --reason $'a\nb'
+
+# ---- crash windows (item 8): kill at a step, the next writer recovers ------------
+F models verify race >/dev/null 2>&1 || die "verify race: $(F models verify race 2>&1)"
+# killed between the rename and the end of register: v11 exists; deleting
+# it must not let the next import reuse 11
+set +e; FERRY_FAULT=register:after-rename F models import race good.json >/dev/null 2>&1; rc=$?; set -e
+[ "$rc" = 86 ] || die "FERRY_FAULT=register:after-rename: exit $rc, want 86 (the fault point)"
+F models delete race 11 >/dev/null
+F models import race good.json >/dev/null
+[ -d "$REG/race/versions/12" ] || die "a version number was reused after a crash: $(ls "$REG/race/versions")"
+# killed after the history line of a promote, before aliases.json: the move
+# is committed (readers see it, verify agrees)
+set +e; FERRY_FAULT=promote:after-log F models promote race 3 --reason crash >/dev/null 2>&1; rc=$?; set -e
+[ "$rc" = 86 ] || die "FERRY_FAULT=promote:after-log: exit $rc"
+[ "$(F --json models show race@champion | $PY -c 'import json,sys; print(json.load(sys.stdin)["version"])')" = 3 ] \
+    || die "a logged promote was lost"
+F models verify race >/dev/null 2>&1 || die "verify after the crash: $(F models verify race 2>&1)"
+# a state an older binary could leave: last_version behind an existing
+# version, a torn history line, leftovers of dead writers
+echo 5 >"$REG/race/last_version"
+printf '{"at":"2026-01-01T00:00:02Z","action":"prom' >>"$H"
+dead=$(sh -c 'echo $$')
+mkdir "$REG/race/versions/.staging-$dead-AbCdEf" "$REG/race/versions/.deleted-4-$dead"
+mkdir "$REG/race/versions/.staging-$$-LiVeXx"     # this shell is alive: kept
+echo '{' >"$REG/race/aliases.json.tmp.XyZ123"
+F models history race >/dev/null || die "a torn last history line broke history"
+F models delete race 12 >/dev/null
+F models import race good.json >/dev/null
+[ -d "$REG/race/versions/13" ] || die "the counter fell behind: $(ls "$REG/race/versions")"
+[ "$(ls -A "$REG/race/versions" | grep -c '^\.')" = 1 ] && [ -d "$REG/race/versions/.staging-$$-LiVeXx" ] \
+    || die "leftovers: $(ls -A "$REG/race/versions")"
+[ ! -e "$REG/race/aliases.json.tmp.XyZ123" ] || die "stale aliases.json.tmp left"
+[ "$(tail -c 1 "$H" | od -An -c | tr -d ' ')" = '\n' ] || die "torn history line kept"
+rmdir "$REG/race/versions/.staging-$$-LiVeXx"
+F models verify race >/dev/null 2>&1 || die "verify at the end: $(F models verify race 2>&1)"
+F models verify race --json | $PY -c '
+import json, sys
+r = json.load(sys.stdin)
+assert r["last_version"] == 13 and r["aliases"] == {"champion": 3}, r' || die "verify --json"
+printf 'x' >>"$REG/race/versions/13/model.json"
+expect_fail 1 "versions/13/model.json: SHA-256" F models verify race
 
 # ---- usage errors ------------------------------------------------------------------
 expect_fail 2 "unknown subcommand" F models frobnicate
