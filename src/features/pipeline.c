@@ -112,6 +112,12 @@ int feat_read_sources(const project_t *p, table_t **tables,
         feat_rejects_path(p, i, &rejects);
         rc = read_source(s, NULL, rejects.p, &tables[i],
                          reports ? &reports[i] : NULL, e);
+        if (rc == FERR_BUDGET && e) { /* where to look: every reject */
+            char msg[FERR_MSG_MAX];
+            snprintf(msg, sizeof(msg), "%s", e->msg);
+            ferr_set(e, rc, "%s (all rejected rows are listed in %s)", msg,
+                     rejects.p);
+        }
         buf_free(&rejects);
         /* a header alone would build an empty table over the last one */
         if (rc == FERR_OK && i == 0 && tables[0]->nrows == 0)

@@ -54,3 +54,6 @@ hostile "data.csv:1: column 'amount' appears twice in the header (fields 2 and 6
 printf '%s\na,1.5,2020-01-01,x,Santiago\n' "$H" > data.csv
 hostile "sources.t: null_keys must be reject or keep, not 'pool'" --set sources.t.null_keys=pool features build
 hostile "sources.t: encoding must be utf-8 or latin1, not 'cp1252'" --set sources.t.encoding=cp1252 features build
+# a failed build says where every rejected row is listed
+printf '%s\na,1.5,2020-01-01,x,Santiago\n,2.5,2020-01-02,y,Temuco\n' "$H" > data.csv
+hostile "(all rejected rows are listed in $PWD/out/rejects-t.csv)" features build
