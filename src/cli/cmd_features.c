@@ -94,6 +94,7 @@ typedef struct outputs {
     afile_t csv, fcol;
     bool csv_open, fcol_open;
     online_build_t *store;
+    online_stats_t st_online;
     int rc_csv, rc_fcol, rc_online;
     ferr_t e_csv, e_fcol, e_online;
     double s_csv, s_fcol, s_online;
@@ -124,8 +125,8 @@ static void *write_online(void *arg)
                                 "source's entity)");
     else
         o->rc_online = online_prepare(o->t, entity, o->p->sources[0].timestamp,
-                                      o->p->online_path, NULL, &o->store,
-                                      &o->e_online);
+                                      o->p->online_path, &o->st_online,
+                                      &o->store, &o->e_online);
     o->s_online = now_seconds() - t0;
     return NULL;
 }
@@ -324,6 +325,9 @@ static int features_build(cli_ctx_t *ctx, int argc, char **argv)
             cli_info(ctx, "wrote %s", paths.fcol.p);
         if (online)
             cli_info(ctx, "online store %s", p->online_path);
+        if (online && o.st_online.repaired)
+            fprintf(stderr, "ferry: features build: %s: rebuilt it\n",
+                    o.st_online.damage);
     }
     out_paths_free(&paths);
     feat_schema_free(&schema);
@@ -352,13 +356,20 @@ static int features_show(cli_ctx_t *ctx, int argc, char **argv)
     if ((p = cli_load_project(ctx, "features show")) == NULL)
         return 1;
     buf_init(&json, 0);
+    /* one pass over the store before serving from it: an edited or
+     * damaged store is reported as such, never served */
     rc = online_open(p->online_path, &o, &e);
+    if (rc == FERR_OK)
+        rc = online_verify(o, &e);
     if (rc == FERR_OK)
         rc = online_get_json(o, argv[1], &json, &e);
     if (rc == FERR_OK)
         printf("%s\n", json.p);
     else if (rc == FERR_NOTFOUND)
         cli_error("features show: no entity '%s' in %s", argv[1], p->online_path);
+    else if (rc == FERR_CORRUPT)
+        cli_error("features show: %s (`ferry features build` rebuilds it)",
+                  ferr_msg(&e));
     else
         cli_error("features show: %s", ferr_msg(&e));
     if (o)

@@ -12,7 +12,10 @@
  *
  * Reading: the store file is never modified in place, only replaced, so
  * readers open it with SQLite's immutable=1 (no locks, no change checks)
- * and keep the inode they opened until online_refresh.
+ * and keep the inode they opened until online_refresh.  For the same
+ * reason any change to the file is damage: online_verify recomputes the
+ * content hash from the stored rows, and a build keeps an existing store
+ * only when it passes.
  */
 #include "store/online.h"
 
@@ -23,6 +26,7 @@
 #include <jansson.h>
 #include <libgen.h>
 #include <math.h>
+#include <stdarg.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +41,9 @@
 #include "base/progress.h"
 #include "store/store_int.h"
 
-#define ONLINE_FORMAT "ferry-online-1"
+/* 2: content_hash covers the values as stored (dates as text), so that
+ * online_verify can recompute it from the file. */
+#define ONLINE_FORMAT "ferry-online-2"
 
 /* SQLite declared type per ferry type (the affinity that keeps values
  * exactly as bound: INTEGER, REAL, TEXT). */
@@ -82,6 +88,27 @@ static void put_json_str(buf_t *b, const char *p, size_t n)
         }
     }
     buf_putc(b, '"');
+}
+
+/* SQLite result codes that mean the file itself is damaged. */
+static bool is_damage(int code)
+{
+    code &= 0xff;
+    return code == SQLITE_CORRUPT || code == SQLITE_NOTADB;
+}
+
+/* "PATH: online store is corrupt: DETAIL" as FERR_CORRUPT. */
+static int corrupt(ferr_t *e, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int corrupt(ferr_t *e, const char *path, const char *fmt, ...)
+{
+    char detail[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof(detail), fmt, ap);
+    va_end(ap);
+    return ferr_set(e, FERR_CORRUPT, "%s: online store is corrupt: %s", path,
+                    detail);
 }
 
 static int sql_fail(sqlite3 *db, ferr_t *e, const char *path, const char *what)
@@ -221,47 +248,109 @@ static size_t *pick_latest(const column_t *kc, const column_t *tc,
     return rows;
 }
 
-/* ------------------------------------------------------ content hash */
+/* ------------------------------------------------------ content hash
+ *
+ * content_hash names what a store holds: the format, the entity column,
+ * each column's name and type, then every row in key order with each value
+ * as the store keeps it (DATE and DATETIME as their ISO text, NaN as null,
+ * -0.0 as 0.0, BOOL as 0/1).  It is computed from the table before a build
+ * (equal: nothing to do) and recomputed from the file by online_verify, so
+ * an edited value, a deleted or added row or a damaged page shows up. */
+
+typedef struct cell {
+    bool null;
+    int64_t i;     /* INT, BOOL */
+    double f;      /* FLOAT */
+    const char *s; /* STRING, CATEGORY, DATE, DATETIME */
+    size_t n;
+} cell_t;
+
+static uint64_t hash_head(const char *entity_col)
+{
+    uint64_t h = STORE_HASH_INIT;
+    h = store_hash(h, ONLINE_FORMAT, sizeof(ONLINE_FORMAT));
+    return store_hash(h, entity_col, strlen(entity_col) + 1);
+}
+
+static uint64_t hash_column(uint64_t h, const char *name, ftype_t type)
+{
+    uint8_t ty = (uint8_t)type;
+    h = store_hash(h, name, strlen(name) + 1);
+    return store_hash(h, &ty, 1);
+}
+
+static uint64_t hash_cell(uint64_t h, ftype_t type, const cell_t *c)
+{
+    uint8_t isnull = c->null;
+    h = store_hash(h, &isnull, 1);
+    if (c->null)
+        return h;
+    switch (type) {
+    case FT_FLOAT: {
+        double v = c->f == 0.0 ? 0.0 : c->f;
+        return store_hash(h, &v, 8);
+    }
+    case FT_STRING:
+    case FT_CATEGORY:
+    case FT_DATE:
+    case FT_DATETIME: {
+        uint64_t len = c->n;
+        h = store_hash(h, &len, 8);
+        return store_hash(h, c->s, c->n);
+    }
+    default:
+        return store_hash(h, &c->i, 8);
+    }
+}
+
+/* Row i of c as build_store binds it; tmp holds a formatted date. */
+static void cell_of_column(const column_t *c, size_t i, cell_t *out,
+                           char tmp[STORE_FMT_MAX])
+{
+    memset(out, 0, sizeof(*out));
+    out->null = col_is_null(c, i) || (c->type == FT_FLOAT && isnan(c->f64[i]));
+    if (out->null)
+        return;
+    switch (c->type) {
+    case FT_FLOAT:
+        out->f = c->f64[i];
+        break;
+    case FT_BOOL:
+        out->i = c->u8[i] != 0;
+        break;
+    case FT_STRING:
+    case FT_CATEGORY: {
+        str_t v = col_str(c, i);
+        out->s = v.p;
+        out->n = v.n;
+        break;
+    }
+    case FT_DATE:
+        out->s = tmp;
+        out->n = store_fmt_date(c->i64[i], tmp);
+        break;
+    case FT_DATETIME:
+        out->s = tmp;
+        out->n = store_fmt_datetime(c->i64[i], tmp);
+        break;
+    default:
+        out->i = c->i64[i];
+        break;
+    }
+}
 
 static uint64_t content_hash(const table_t *t, const char *entity_col,
                              const size_t *rows, size_t n)
 {
-    uint64_t h = STORE_HASH_INIT;
-    h = store_hash(h, ONLINE_FORMAT, sizeof(ONLINE_FORMAT));
-    h = store_hash(h, entity_col, strlen(entity_col) + 1);
-    for (size_t j = 0; j < t->ncols; j++) {
-        uint8_t ty = (uint8_t)t->cols[j]->type;
-        h = store_hash(h, t->cols[j]->name, strlen(t->cols[j]->name) + 1);
-        h = store_hash(h, &ty, 1);
-    }
+    uint64_t h = hash_head(entity_col);
+    char tmp[STORE_FMT_MAX];
+    cell_t cell;
+    for (size_t j = 0; j < t->ncols; j++)
+        h = hash_column(h, t->cols[j]->name, t->cols[j]->type);
     for (size_t r = 0; r < n; r++) {
-        size_t i = rows[r];
         for (size_t j = 0; j < t->ncols; j++) {
-            const column_t *c = t->cols[j];
-            uint8_t isnull = col_is_null(c, i) ||
-                             (c->type == FT_FLOAT && isnan(c->f64[i]));
-            h = store_hash(h, &isnull, 1);
-            if (isnull)
-                continue;
-            switch (c->type) {
-            case FT_FLOAT:
-                h = store_hash(h, &c->f64[i], 8);
-                break;
-            case FT_BOOL:
-                h = store_hash(h, &c->u8[i], 1);
-                break;
-            case FT_STRING:
-            case FT_CATEGORY: {
-                str_t s = col_str(c, i);
-                uint64_t len = s.n;
-                h = store_hash(h, &len, 8);
-                h = store_hash(h, s.p, s.n);
-                break;
-            }
-            default:
-                h = store_hash(h, &c->i64[i], 8);
-                break;
-            }
+            cell_of_column(t->cols[j], rows[r], &cell, tmp);
+            h = hash_cell(h, t->cols[j]->type, &cell);
         }
     }
     return h;
@@ -346,25 +435,42 @@ static void remove_stale_temps(const char *path)
     free(copy);
 }
 
-/* content_hash recorded in an existing store, or 0 if none is readable. */
-static uint64_t existing_hash(const char *path)
+struct online {
+    char *path;
+    sqlite3 *db;
+    sqlite3_stmt *get;
+    dev_t dev;
+    ino_t ino;
+    size_t ncols, nrows;
+    uint64_t content_hash; /* meta's, as written by the build */
+    char **names;
+    ftype_t *types;
+    char **json_keys; /* "\"name\":" pre-escaped */
+    size_t key;       /* index of the entity column */
+};
+
+static int online_load(online_t *o, const char *path, ferr_t *e);
+static void online_free_fields(online_t *o);
+
+/* Whether the store at path already holds exactly this content: its meta
+ * table says so and the file agrees (online_verify).  A store that claims
+ * the content but fails the check is noted in st (and rebuilt). */
+static bool store_holds(const char *path, uint64_t hash, online_stats_t *st)
 {
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    uint64_t h = 0;
-    if (access(path, F_OK) != 0)
-        return 0;
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-        sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = "
-                               "'content_hash'", -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW) {
-        const char *v = (const char *)sqlite3_column_text(st, 0);
-        if (v)
-            h = strtoull(v, NULL, 16);
+    online_t o = {0};
+    ferr_t e = {0};
+    bool same = false;
+    if (access(path, F_OK) == 0 && online_load(&o, path, NULL) == FERR_OK &&
+        o.content_hash == hash) {
+        o.path = (char *)path;
+        same = online_verify(&o, &e) == FERR_OK;
+        if (!same) {
+            st->repaired = true;
+            snprintf(st->damage, sizeof(st->damage), "%s", e.msg);
+        }
     }
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return h;
+    online_free_fields(&o);
+    return same;
 }
 
 static int exec(sqlite3 *db, const char *sql, const char *path, ferr_t *e)
@@ -600,7 +706,7 @@ int online_prepare(const table_t *t, const char *entity_col,
         }
     }
     remove_stale_temps(path);
-    if (existing_hash(path) == st->content_hash) {
+    if (store_holds(path, st->content_hash, st)) {
         st->unchanged = true;
         goto out;
     }
@@ -675,18 +781,6 @@ int online_materialize(const table_t *t, const char *entity_col,
 
 /* ------------------------------------------------------------ reader */
 
-struct online {
-    char *path;
-    sqlite3 *db;
-    sqlite3_stmt *get;
-    dev_t dev;
-    ino_t ino;
-    size_t ncols, nrows;
-    char **names;
-    ftype_t *types;
-    char **json_keys; /* "\"name\":" pre-escaped */
-    size_t key;       /* index of the entity column */
-};
 
 static void online_free_fields(online_t *o)
 {
@@ -719,7 +813,8 @@ static char *meta_get(sqlite3 *db, const char *key)
 static int online_load(online_t *o, const char *path, ferr_t *e)
 {
     buf_t uri = {0}, sql = {0};
-    char *format = NULL, *ecol = NULL, *schema = NULL, *count = NULL;
+    char *format = NULL, *ecol = NULL, *schema = NULL, *count = NULL,
+         *hash = NULL;
     json_t *js = NULL;
     struct stat sb;
     int rc = FERR_OK;
@@ -746,16 +841,40 @@ static int online_load(online_t *o, const char *path, ferr_t *e)
         goto out;
     }
     format = meta_get(o->db, "format");
+    if (format == NULL && is_damage(sqlite3_errcode(o->db))) {
+        rc = corrupt(e, path, "%s", sqlite3_errmsg(o->db));
+        goto out;
+    }
+    if (format && strncmp(format, "ferry-online-", 13) == 0 &&
+        strcmp(format, ONLINE_FORMAT) != 0) {
+        rc = ferr_set(e, FERR_UNSUPPORTED, "%s: online store of format '%s'; "
+                      "this ferry reads '%s' (`ferry features build` "
+                      "rebuilds it)", path, format, ONLINE_FORMAT);
+        goto out;
+    }
     ecol = meta_get(o->db, "entity_column");
     schema = meta_get(o->db, "schema");
     count = meta_get(o->db, "row_count");
+    hash = meta_get(o->db, "content_hash");
     if (format == NULL || strcmp(format, ONLINE_FORMAT) != 0 || !ecol ||
-        !schema || !count) {
+        !schema || !count || !hash) {
         rc = ferr_set(e, FERR_CORRUPT, "%s: not a ferry online store (meta "
                       "table missing or of another format)", path);
         goto out;
     }
-    o->nrows = (size_t)strtoull(count, NULL, 10);
+    {
+        uint64_t nrows;
+        char *end;
+        errno = 0;
+        o->content_hash = strtoull(hash, &end, 16);
+        if (str_parse_u64(count, &nrows) != FERR_OK || strlen(hash) != 16 ||
+            *end != '\0' || errno) {
+            rc = corrupt(e, path, "meta row_count '%s' or content_hash '%s' "
+                         "is malformed", count, hash);
+            goto out;
+        }
+        o->nrows = (size_t)nrows;
+    }
     js = json_loads(schema, 0, NULL);
     if (!json_is_array(js) || json_array_size(js) == 0) {
         rc = ferr_set(e, FERR_CORRUPT, "%s: meta schema is not a JSON array",
@@ -809,6 +928,7 @@ out:
     free(ecol);
     free(schema);
     free(count);
+    free(hash);
     buf_free(&uri);
     buf_free(&sql);
     return rc;
@@ -846,6 +966,94 @@ const char *online_entity_column(const online_t *o)
 size_t online_row_count(const online_t *o)
 {
     return o->nrows;
+}
+
+/* Value j of the current row as cell_of_column would give it for the
+ * type; -1 if SQLite holds another storage class there. */
+static int cell_of_sql(sqlite3_stmt *st, int j, ftype_t type, cell_t *out)
+{
+    int cls = sqlite3_column_type(st, j);
+    memset(out, 0, sizeof(*out));
+    if (cls == SQLITE_NULL) {
+        out->null = true;
+        return 0;
+    }
+    if (cls != sql_class[type])
+        return -1;
+    if (cls == SQLITE_FLOAT) {
+        out->f = sqlite3_column_double(st, j);
+    } else if (cls == SQLITE_TEXT) {
+        out->s = (const char *)sqlite3_column_text(st, j);
+        out->n = (size_t)sqlite3_column_bytes(st, j);
+    } else {
+        out->i = sqlite3_column_int64(st, j);
+    }
+    return 0;
+}
+
+int online_verify(online_t *o, ferr_t *e)
+{
+    sqlite3_stmt *st = NULL;
+    buf_t sql = {0};
+    uint64_t h = hash_head(o->names[o->key]);
+    size_t rows = 0;
+    int rc = FERR_OK, step;
+    cell_t cell;
+
+    /* the pages: b-tree structure, cell and record formats, free list */
+    if (sqlite3_prepare_v2(o->db, "PRAGMA quick_check(1)", -1, &st, NULL) !=
+            SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW)
+        rc = corrupt(e, o->path, "%s", sqlite3_errmsg(o->db));
+    else if (strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0) {
+        const char *what = (const char *)sqlite3_column_text(st, 0);
+        const char *head = "*** in database main ***\n";
+        if (strncmp(what, head, strlen(head)) == 0)
+            what += strlen(head);
+        rc = corrupt(e, o->path, "%s", what);
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (rc)
+        return rc;
+    /* the rows: the content hash again, from what the file holds */
+    buf_puts(&sql, "SELECT ");
+    for (size_t j = 0; j < o->ncols; j++) {
+        if (j)
+            buf_puts(&sql, ", ");
+        quote_ident(&sql, o->names[j]);
+        h = hash_column(h, o->names[j], o->types[j]);
+    }
+    buf_puts(&sql, " FROM features ORDER BY ");
+    quote_ident(&sql, o->names[o->key]);
+    if (sqlite3_prepare_v2(o->db, sql.p, -1, &st, NULL) != SQLITE_OK) {
+        rc = corrupt(e, o->path, "%s", sqlite3_errmsg(o->db));
+        goto out;
+    }
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        for (size_t j = 0; j < o->ncols; j++) {
+            if (cell_of_sql(st, (int)j, o->types[j], &cell) != 0) {
+                rc = corrupt(e, o->path, "row %zu: column '%s' holds a value "
+                             "that is not %s", rows + 1, o->names[j],
+                             ftype_name(o->types[j]));
+                goto out;
+            }
+            h = hash_cell(h, o->types[j], &cell);
+        }
+        rows++;
+    }
+    if (step != SQLITE_DONE)
+        rc = corrupt(e, o->path, "%s", sqlite3_errmsg(o->db));
+    else if (rows != o->nrows)
+        rc = corrupt(e, o->path, "it holds %zu rows, its meta table says %zu",
+                     rows, o->nrows);
+    else if (h != o->content_hash)
+        rc = corrupt(e, o->path, "its rows do not hash to the content_hash "
+                     "it was built with (edited or damaged since)");
+out:
+    sqlite3_finalize(st);
+    buf_free(&sql);
+    return rc;
 }
 
 int online_refresh(online_t *o, bool *changed, ferr_t *e)
@@ -890,6 +1098,8 @@ static int lookup(online_t *o, const char *entity, ferr_t *e)
     if (rc == SQLITE_DONE)
         return ferr_set(e, FERR_NOTFOUND, "entity '%s' not in the online "
                         "store %s", entity, o->path);
+    if (rc != SQLITE_ROW && is_damage(rc))
+        return corrupt(e, o->path, "lookup: %s", sqlite3_errmsg(o->db));
     if (rc != SQLITE_ROW)
         return ferr_set(e, FERR_EXTERNAL, "%s: lookup: %s", o->path,
                         sqlite3_errmsg(o->db));

@@ -10,7 +10,8 @@
  * even if the build is killed.  Concurrent builds of the same store are
  * serialized by an flock on "<path>.lock"; temporaries left by a killed
  * build are removed by the next build.  Building the same content twice is
- * a no-op (the content hash in the meta table matches).
+ * a no-op (the content hash in the meta table matches and the file passes
+ * online_verify; a store that fails it is rebuilt).
  *
  * Store layout (SQLite): table `features` (the entity column is the
  * PRIMARY KEY, other columns typed INTEGER/REAL/TEXT; DATE and DATETIME as
@@ -40,6 +41,9 @@ typedef struct online_stats {
     size_t null_keys;       /* input rows skipped: null entity */
     uint64_t content_hash;  /* hash of schema + stored rows */
     bool unchanged;         /* the store already held exactly this */
+    bool repaired;          /* the store claimed this content but failed
+                               online_verify: rebuilt; damage says why */
+    char damage[FERR_MSG_MAX];
     double seconds;
 } online_stats_t;
 
@@ -82,6 +86,12 @@ int online_get_json(online_t *o, const char *entity, buf_t *out_json,
  * reopen it; *changed says whether it did.  On failure o keeps serving the
  * store it had. */
 int online_refresh(online_t *o, bool *changed, ferr_t *e);
+/* Check that the file still holds what its build wrote: SQLite's
+ * quick_check over every page, then the content hash recomputed from the
+ * stored rows against meta's content_hash (and the row count), so an
+ * edited value, a deleted row or a damaged page is found.  One pass over
+ * the store; FERR_CORRUPT "PATH: online store is corrupt: WHAT". */
+int online_verify(online_t *o, ferr_t *e);
 const char *online_entity_column(const online_t *o);
 size_t online_row_count(const online_t *o);
 void online_close(online_t *o);

@@ -1,7 +1,8 @@
 /*
  * test_online.c - the SQLite online store: latest-row choice against a
  * brute-force reference, typed reads, JSON, idempotence, stale temporaries,
- * refresh, and the crash-safety acceptance test of issue #4: 20 builds
+ * refresh, verification of the file against its content hash (edits,
+ * deleted rows, damaged pages), and the crash-safety acceptance test of issue #4: 20 builds
  * SIGKILLed at random moments never leave a store that fails to open, fails
  * PRAGMA integrity_check, or holds anything but the previous or the new
  * complete content.
@@ -351,6 +352,126 @@ static void test_idempotent_and_stale(void **state)
     table_free(t2);
 }
 
+static void sql_edit(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    char *err = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
+        fail_msg("%s: %s", sql, err);
+    assert_int_equal(sqlite3_changes(db) > 0, 1);
+    sqlite3_close(db);
+}
+
+/* online_verify on path: FERR_OK, or the code with needle in the message
+ * (an open that already fails counts as the verification failing). */
+static int verify_path(const char *path, const char *needle)
+{
+    online_t *o;
+    ferr_t e = {0};
+    int rc = online_open(path, &o, &e);
+    if (rc == FERR_OK) {
+        rc = online_verify(o, &e);
+        online_close(o);
+    }
+    if (rc != FERR_OK && needle && strstr(e.msg, needle) == NULL)
+        fail_msg("'%s' lacks '%s'", e.msg, needle);
+    if (rc != FERR_OK && strstr(e.msg, path) == NULL)
+        fail_msg("'%s' does not name the store", e.msg);
+    return rc;
+}
+
+/* Issue 10, item 9.  A store as built always verifies - the hash online_verify
+ * recomputes from the file equals the one the build computed from the table,
+ * for every type and key type and the awkward values (-0.0, +-inf, NaN
+ * stored as NULL, empty and multi-line strings, dates far from 1970) - and a
+ * rebuild of the same table is a no-op.  An edited value, a deleted row, a
+ * value of another storage class or a damaged page fails the check with
+ * FERR_CORRUPT naming the file, and the next build of the same table
+ * repairs the store instead of keeping it. */
+static void test_verify(void **state)
+{
+    static const ftype_t ktypes[] = {FT_INT, FT_STRING, FT_CATEGORY};
+    const double odd[] = {-0.0, INFINITY, -INFINITY, NAN, 0.0, -1e-310};
+    char path[300];
+    online_stats_t st;
+    ferr_t e = {0};
+    (void)state;
+
+    path_in(path, sizeof(path), "verify.db");
+    for (size_t k = 0; k < 3; k++) {
+        table_t *t = events(4000, ktypes[k], 40 + k, 1500);
+        column_t *f = (column_t *)table_find(t, "f");
+        for (size_t i = 0; i < t->nrows; i += 3)
+            if (!col_is_null(f, i))
+                f->f64[i] = odd[(i / 3) % 6];
+        unlink(path);
+        assert_int_equal(online_materialize(t, "k", "when", path, &st, &e),
+                         FERR_OK);
+        assert_false(st.unchanged);
+        assert_int_equal(verify_path(path, NULL), FERR_OK);
+        assert_int_equal(online_materialize(t, "k", "when", path, &st, &e),
+                         FERR_OK);
+        assert_true(st.unchanged);
+        assert_false(st.repaired);
+        table_free(t);
+    }
+
+    table_t *t = events(4000, FT_INT, 50, 1500);
+    static const struct {
+        const char *sql, *needle;
+    } edits[] = {
+        {"UPDATE features SET i = i + 1 WHERE k = (SELECT max(k) FROM "
+         "features)", "do not hash to the content_hash"},
+        {"UPDATE features SET s = 'x' || s WHERE k = (SELECT min(k) FROM "
+         "features WHERE s IS NOT NULL)", "do not hash to the content_hash"},
+        {"UPDATE features SET b = 5 WHERE b = 1", "content_hash"},
+        {"DELETE FROM features WHERE k = (SELECT min(k) FROM features)",
+         "it holds 1"},
+        {"UPDATE features SET f = 'abc' WHERE k = (SELECT min(k) FROM "
+         "features)", "column 'f' holds a value that is not float"},
+        {"UPDATE meta SET value = '1' WHERE key = 'row_count'",
+         "meta table says 1"},
+    };
+    for (size_t i = 0; i < sizeof(edits) / sizeof(*edits); i++) {
+        assert_int_equal(online_materialize(t, "k", "when", path, &st, &e),
+                         FERR_OK);
+        assert_int_equal(verify_path(path, NULL), FERR_OK);
+        sql_edit(path, edits[i].sql);
+        if (verify_path(path, edits[i].needle) != FERR_CORRUPT)
+            fail_msg("edit not found: %s", edits[i].sql);
+        assert_int_equal(online_materialize(t, "k", "when", path, &st, &e),
+                         FERR_OK);
+        assert_true(st.repaired);
+        assert_false(st.unchanged);
+        assert_non_null(strstr(st.damage, "online store is corrupt"));
+        assert_int_equal(verify_path(path, NULL), FERR_OK);
+    }
+
+    /* A damaged page in the middle of the features table. */
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    assert_true(sb.st_size >= 16 * 4096);
+    FILE *fp = fopen(path, "r+b");
+    char junk[4096];
+    memset(junk, 0x5a, sizeof(junk));
+    assert_int_equal(fseek(fp, 8 * 4096, SEEK_SET), 0);
+    assert_int_equal(fwrite(junk, 1, sizeof(junk), fp), sizeof(junk));
+    fclose(fp);
+    assert_int_equal(verify_path(path, "online store is corrupt"),
+                     FERR_CORRUPT);
+    assert_int_equal(online_materialize(t, "k", "when", path, &st, &e),
+                     FERR_OK);
+    assert_true(st.repaired);
+    assert_int_equal(verify_path(path, NULL), FERR_OK);
+    /* Not a database at all: corrupt too, by name. */
+    fp = fopen(path, "wb");
+    fputs("this is not SQLite\n", fp);
+    fclose(fp);
+    assert_int_equal(verify_path(path, "file is not a database"), FERR_CORRUPT);
+    table_free(t);
+}
+
 /* Issue #4 acceptance: SIGKILL during materialize, 20 trials. */
 static void test_crash_safety(void **state)
 {
@@ -438,6 +559,7 @@ int main(void)
         cmocka_unit_test(test_latest_text_keys),
         cmocka_unit_test(test_json),
         cmocka_unit_test(test_idempotent_and_stale),
+        cmocka_unit_test(test_verify),
         cmocka_unit_test(test_crash_safety),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
