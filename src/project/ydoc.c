@@ -95,6 +95,11 @@ typedef struct {
     char *key;     /* MAP: the key waiting for its value, or NULL */
     int kline;
     long anchor;   /* index into anchors, or -1 */
+    /* MAP with many keys: open-addressing set of key positions + 1, over
+     * the first `indexed` keys (a linear duplicate check made a map of
+     * 100,000 keys take a minute) */
+    uint32_t *index;
+    size_t index_cap, indexed;
 } yframe_t;
 
 typedef struct {
@@ -102,7 +107,7 @@ typedef struct {
     yframe_t stack[YDOC_MAX_DEPTH];
     int depth;
     yanchor_t *anchors;
-    size_t nanchors;
+    size_t nanchors, capanchors;
     size_t nodes;       /* every node made, alias copies included */
     size_t alias_nodes; /* nodes made by copying an anchor */
     ynode_t *root;
@@ -135,10 +140,50 @@ static int too_deep(ybuild_t *b, int line)
 
 static void add_anchor(ybuild_t *b, const yaml_char_t *name, ynode_t *node)
 {
-    b->anchors = xrealloc(b->anchors, (b->nanchors + 1) * sizeof(*b->anchors));
+    if (b->nanchors == b->capanchors) { /* doubling: 20,000 anchors took
+                                           seconds growing one by one */
+        b->capanchors = b->capanchors ? 2 * b->capanchors : 8;
+        b->anchors = xrealloc(b->anchors, b->capanchors * sizeof(*b->anchors));
+    }
     b->anchors[b->nanchors].name = xstrdup((const char *)name);
     b->anchors[b->nanchors].node = node;
     b->nanchors++;
+}
+
+static size_t key_hash(const char *k)
+{
+    size_t h = 14695981039346656037u; /* FNV-1a */
+    for (; *k; k++)
+        h = (h ^ (unsigned char)*k) * 1099511628211u;
+    return h;
+}
+
+/* Whether the open map f already has key k: a scan while it is small,
+ * a hash set of its keys once it is not. */
+static bool map_has_key(yframe_t *f, const char *k)
+{
+    const ynode_t *m = f->node;
+    size_t mask, h;
+    if (m->n <= 16)
+        return yn_get(m, k) != NULL;
+    if (2 * (m->n + 1) > f->index_cap) { /* grow: reinsert every key */
+        free(f->index);
+        f->index_cap = 64;
+        while (f->index_cap < 4 * (m->n + 1))
+            f->index_cap *= 2;
+        f->index = xcalloc(f->index_cap, sizeof(*f->index));
+        f->indexed = 0;
+    }
+    mask = f->index_cap - 1;
+    for (; f->indexed < m->n; f->indexed++) {
+        for (h = key_hash(m->keys[f->indexed]) & mask; f->index[h]; h = (h + 1) & mask)
+            ;
+        f->index[h] = (uint32_t)f->indexed + 1;
+    }
+    for (h = key_hash(k) & mask; f->index[h]; h = (h + 1) & mask)
+        if (strcmp(m->keys[f->index[h] - 1], k) == 0)
+            return true;
+    return false;
 }
 
 /* The value of `key` in the open map on top of the stack: a duplicate is
@@ -147,7 +192,7 @@ static int take_key(ybuild_t *b, yframe_t *f, const char *key, size_t len,
                     int line)
 {
     char *k = xstrndup(key, len);
-    if (strlen(k) != len || yn_get(f->node, k) != NULL) {
+    if (strlen(k) != len || map_has_key(f, k)) {
         int rc = strlen(k) != len
                      ? ferr_set(b->e, FERR_SPEC, "%s:%d: map key contains a "
                                 "NUL character", b->name, line)
@@ -266,8 +311,8 @@ static int on_start(ybuild_t *b, ynode_kind_t kind, const yaml_char_t *anchor,
     if ((rc = count_node(b, line)))
         return rc;
     f = &b->stack[b->depth++];
+    memset(f, 0, sizeof(*f));
     f->node = ynode_new(kind, line);
-    f->key = NULL;
     f->anchor = -1;
     if (anchor) {
         add_anchor(b, anchor, NULL);
@@ -281,6 +326,8 @@ static int on_end(ybuild_t *b)
     yframe_t *f = &b->stack[--b->depth];
     ynode_t *n = f->node;
     f->node = NULL;
+    free(f->index);
+    f->index = NULL;
     if (f->anchor >= 0)
         b->anchors[f->anchor].node = n;
     return attach(b, n);
@@ -346,6 +393,7 @@ static void ybuild_free(ybuild_t *b)
     for (int i = 0; i < b->depth; i++) {
         ynode_free(b->stack[i].node);
         free(b->stack[i].key);
+        free(b->stack[i].index);
     }
     for (size_t i = 0; i < b->nanchors; i++)
         free(b->anchors[i].name);

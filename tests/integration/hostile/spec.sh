@@ -83,3 +83,12 @@ hostile "space.yaml:11: features[2]: name 'two words' has a character other than
 
 # a --set path 60,000 keys deep (a stack overflow in the override code)
 hostile "more than 64 keys deep" --set "a$(python3 -c "print('.a' * 60000)")=1" features build
+
+# a map of 100,000 keys with one duplicate at the end (a linear duplicate
+# check per key took a minute)
+spec manykeys.yaml "" "$(python3 -c "
+print('search:')
+print('  space:')
+for i in range(100000): print('    k%d: [1]' % i)
+print('    k77777: [2]')")"
+hostile "manykeys.yaml:100015: duplicate key 'k77777'" -f manykeys.yaml features build
