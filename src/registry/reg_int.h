@@ -5,7 +5,11 @@
 #ifndef FERRY_REG_INT_H
 #define FERRY_REG_INT_H
 
+#include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
+
+#include "base/err.h"
 
 /* Model names become directory names: [A-Za-z0-9][A-Za-z0-9._-]*, at most
  * REG_NAME_MAX bytes, so a name can never escape the registry directory. */
@@ -21,5 +25,14 @@ bool reg_name_valid(const char *s);
  * so the crash test covers each one, including any added later. */
 #define REG_FAULT_EXIT 86
 extern const char *const reg__fault_points[];
+
+/* What a reader makes of a model's alias files, from their text: the
+ * aliases.json checkpoint (atext NULL: no file) caught up with the
+ * history.jsonl log, as {"aliases", "previous", "applied"}.  Errors name
+ * "aliases.json" / "history.jsonl:LINE" and the JSON path.  For the fuzzer
+ * (fuzz_aliases.c); the registry's readers and writers go through the
+ * same code. */
+int reg__aliases_from_text(const char *atext, size_t an, const char *htext,
+                           size_t hn, json_t **out, ferr_t *e);
 
 #endif

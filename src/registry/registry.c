@@ -475,19 +475,10 @@ static void hist_free(hist_t *h)
     memset(h, 0, sizeof(*h));
 }
 
-static int hist_read(reg_t *r, const char *name, hist_t *h, ferr_t *e)
+/* len and count of h->text[0..size). */
+static void hist_scan(hist_t *h)
 {
-    char *path = path_of(r, "%s/history.jsonl", name);
-    int rc = file_read_all(path, REG_MANIFEST_MAX, &h->text, &h->size, e);
-    free(path);
     h->len = h->count = 0;
-    if (rc == FERR_NOTFOUND) {
-        h->text = xstrdup("");
-        h->size = 0;
-        rc = FERR_OK;
-    }
-    if (rc)
-        return rc;
     for (size_t i = 0, start = 0; i < h->size; i++) {
         if (h->text[i] != '\n')
             continue;
@@ -495,7 +486,21 @@ static int hist_read(reg_t *r, const char *name, hist_t *h, ferr_t *e)
         start = i + 1;
         h->len = i + 1;
     }
-    return FERR_OK;
+}
+
+static int hist_read(reg_t *r, const char *name, hist_t *h, ferr_t *e)
+{
+    char *path = path_of(r, "%s/history.jsonl", name);
+    int rc = file_read_all(path, REG_MANIFEST_MAX, &h->text, &h->size, e);
+    free(path);
+    if (rc == FERR_NOTFOUND) {
+        h->text = xstrdup("");
+        h->size = 0;
+        rc = FERR_OK;
+    }
+    if (rc == FERR_OK)
+        hist_scan(h);
+    return rc;
 }
 
 /* The next entry at or after *off: its text, length and 1-based line. */
@@ -610,29 +615,26 @@ static int replay(json_t *al, const hist_t *h, size_t from, const char *path,
     return rc;
 }
 
-/* The aliases as the log makes them: aliases.json, {"aliases": {alias: N},
- * "previous": {alias: [N, ...]}, "applied": entries}, plus the log entries
- * it does not include yet.  A missing file is an empty set of aliases.  h
- * and stale (may be NULL) receive the log as read and whether the file
- * differs from what it should now say. */
-static int load_aliases_h(reg_t *r, const char *name, json_t **out,
-                          hist_t *h, bool *stale, ferr_t *e)
+/* The aliases as the log makes them: aliases.json (a, parsed; NULL when
+ * there is no file: no aliases), {"aliases": {alias: N}, "previous":
+ * {alias: [N, ...]}, "applied": entries}, validated, plus the entries of
+ * the log hl it does not include yet.  On success a (or a new object) is
+ * *out with "applied" set to the log's count, and *stale (may be NULL) says
+ * whether the file differs from what it should now say.  Takes a. */
+static int catch_up(json_t *a, const char *path, const hist_t *hl,
+                    const char *hpath, json_t **out, bool *stale, ferr_t *e)
 {
-    char *path = path_of(r, "%s/aliases.json", name), *hpath = NULL;
-    json_t *a = NULL, *al, *prev, *v, *applied;
-    hist_t hl = {0};
+    json_t *al, *prev, *v, *applied;
     const char *k;
     size_t done;
+    bool exists = a != NULL;
     int rc = FERR_OK;
-    bool exists = access(path, F_OK) == 0;
 
     *out = NULL;
     if (stale)
         *stale = false;
     if (!exists)
         a = json_pack("{s:{},s:{}}", "aliases", "previous");
-    else if ((rc = read_json(path, &a, e)) != FERR_OK)
-        goto out;
     al = json_object_get(a, "aliases");
     prev = json_object_get(a, "previous");
     applied = json_object_get(a, "applied");
@@ -675,36 +677,83 @@ static int load_aliases_h(reg_t *r, const char *name, json_t **out,
             }
         }
     }
-    rc = hist_read(r, name, &hl, e);
-    if (rc)
-        goto out;
     /* A checkpoint from before "applied" existed was written after its
      * history line: it includes the whole log.  A log shortened by hand
      * leaves the checkpoint standing. */
     done = !exists ? 0 : applied ? (size_t)json_integer_value(applied)
-                                 : hl.count;
-    if (done < hl.count) {
-        hpath = path_of(r, "%s/history.jsonl", name);
-        rc = replay(a, &hl, done, hpath, e);
+                                 : hl->count;
+    if (done < hl->count) {
+        rc = replay(a, hl, done, hpath, e);
         if (rc)
             goto out;
     }
     /* a writer must save the checkpoint before logging a move, or the
      * count it would be read with could already include that move */
     if (stale)
-        *stale = done != hl.count || (exists && applied == NULL);
-    json_object_set_new(a, "applied", json_integer((json_int_t)hl.count));
+        *stale = done != hl->count || (exists && applied == NULL);
+    json_object_set_new(a, "applied", json_integer((json_int_t)hl->count));
 out:
+    if (rc)
+        json_decref(a);
+    else
+        *out = a;
+    return rc;
+}
+
+int reg__aliases_from_text(const char *atext, size_t an, const char *htext,
+                           size_t hn, json_t **out, ferr_t *e)
+{
+    hist_t hl = {0};
+    json_t *a = NULL;
+    int rc;
+    *out = NULL;
+    if (atext) {
+        json_error_t je;
+        a = json_loadb(atext, an, JSON_REJECT_DUPLICATES, &je);
+        if (a == NULL)
+            return ferr_set(e, FERR_CORRUPT,
+                            "aliases.json:%d:%d: invalid JSON: %s", je.line,
+                            je.column, je.text);
+    }
+    hl.text = xmalloc(hn + 1);
+    memcpy(hl.text, htext, hn);
+    hl.text[hn] = '\0';
+    hl.size = hn;
+    hist_scan(&hl);
+    rc = catch_up(a, "aliases.json", &hl, "history.jsonl", out, NULL, e);
+    hist_free(&hl);
+    return rc;
+}
+
+/* catch_up on REG/<name>'s files.  h (may be NULL) receives the log as
+ * read. */
+static int load_aliases_h(reg_t *r, const char *name, json_t **out,
+                          hist_t *h, bool *stale, ferr_t *e)
+{
+    char *path = path_of(r, "%s/aliases.json", name);
+    char *hpath = path_of(r, "%s/history.jsonl", name);
+    json_t *a = NULL;
+    hist_t hl = {0};
+    int rc = FERR_OK;
+
+    *out = NULL;
+    if (stale)
+        *stale = false;
+    if (access(path, F_OK) == 0)
+        rc = read_json(path, &a, e);
+    if (rc == FERR_OK)
+        rc = hist_read(r, name, &hl, e);
+    if (rc == FERR_OK) {
+        rc = catch_up(a, path, &hl, hpath, out, stale, e);
+        a = NULL;
+    }
+    json_decref(a);
     free(path);
     free(hpath);
     if (rc == FERR_OK && h)
         *h = hl;
     else
         hist_free(&hl);
-    if (rc)
-        json_decref(a);
-    else
-        *out = a;
     return rc;
 }
 
@@ -881,13 +930,22 @@ static void sweep_leftovers(reg_t *r, const char *name)
     d = opendir(dir);
     while (d && (de = readdir(d)) != NULL) {
         long pid = 0, num;
+        int end = 0;
         char *p;
         struct stat st;
-        if (sscanf(de->d_name, ".staging-%ld-", &pid) == 1 ||
-            sscanf(de->d_name, ".deleted-%ld-%ld", &num, &pid) == 2) {
+        /* ".staging-<pid>-XXXXXX", ".deleted-<N>-<pid>"; an older
+         * binary's ".staging-XXXXXX" has no pid (even when its random
+         * part starts with digits: then no '-' follows them) */
+        if ((sscanf(de->d_name, ".staging-%ld-%n", &pid, &end) == 1 &&
+             end > 0) ||
+            (sscanf(de->d_name, ".deleted-%ld-%ld%n", &num, &pid, &end) ==
+                 2 &&
+             de->d_name[end] == '\0')) {
             if (pid_alive(pid))
                 continue;
-        } else if (strncmp(de->d_name, ".staging-", 9) != 0) {
+        } else if (strncmp(de->d_name, ".staging-", 9) == 0) {
+            pid = 0;
+        } else {
             continue; /* not ours */
         }
         p = path_of(r, "%s/versions/%s", name, de->d_name);

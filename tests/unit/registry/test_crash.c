@@ -393,6 +393,7 @@ static void test_sweep_only_stale(void **state)
     MK("versions/.staging-%ld-live01", (long)getppid());
     MK("versions/.deleted-7-%ld", (long)dead);
     MK("versions/.staging-%s", "fresh1");
+    MK("versions/.staging-%s", "123abc"); /* pid-less, digits first */
     MK("versions/.staging-%s", "stale1");
     utime(p, &old);
     snprintf(p, sizeof(p), "%s/m/aliases.json.tmp.Ab12Cd", g_dir);
@@ -404,13 +405,15 @@ static void test_sweep_only_stale(void **state)
     write_text(p, "{}");
     /* readers change nothing */
     assert_int_equal(resolve(r, "champion"), 2);
-    assert_int_equal(leftovers(g_dir), 7);
+    assert_int_equal(leftovers(g_dir), 8);
     must(reg_promote(r, "m", 3, "champion", NULL, false, NULL, &e), &e);
-    assert_int_equal(leftovers(g_dir), 2);
+    assert_int_equal(leftovers(g_dir), 3);
     snprintf(p, sizeof(p), "%s/m/versions/.staging-%ld-live01", g_dir,
              (long)getppid());
     assert_int_equal(access(p, F_OK), 0);
     snprintf(p, sizeof(p), "%s/m/versions/.staging-fresh1", g_dir);
+    assert_int_equal(access(p, F_OK), 0);
+    snprintf(p, sizeof(p), "%s/m/versions/.staging-123abc", g_dir);
     assert_int_equal(access(p, F_OK), 0);
     reg_close(r);
 #undef MK
