@@ -266,12 +266,16 @@ static int parse_int_param(const char *key, const char *v, long lo, long hi,
     return FERR_OK;
 }
 
-static int parse_num_param(const char *key, const char *v, double *out, ferr_t *e)
+/* The ranges match ferry.yaml's key table (src/project/project.c), so a
+ * value refused in model: is refused in model.params and search.space. */
+static int parse_num_param(const char *key, const char *v, double lo, double hi,
+                           double *out, ferr_t *e)
 {
     char *end;
     double x = strtod(v, &end);
-    if (end == v || *end != '\0' || !isfinite(x))
-        return ferr_set(e, FERR_SPEC, "model param %s: '%s' is not a number", key, v);
+    if (end == v || *end != '\0' || !isfinite(x) || x < lo || x > hi)
+        return ferr_set(e, FERR_SPEC, "model param %s: '%s' is not a number "
+                        "in [%g, %g]", key, v, lo, hi);
     *out = x;
     return FERR_OK;
 }
@@ -316,10 +320,10 @@ static int apply_special(fit_spec_t *s, pkey_t k, const char *key,
             s->esr = (int)l;
         break;
     case PK_ALPHA:
-        rc = parse_num_param(key, v, &s->lin.alpha, e);
+        rc = parse_num_param(key, v, 0, 1e9, &s->lin.alpha, e);
         break;
     case PK_C:
-        rc = parse_num_param(key, v, &s->lin.C, e);
+        rc = parse_num_param(key, v, 1e-9, 1e9, &s->lin.C, e);
         break;
     case PK_KBEST:
         if ((rc = parse_int_param(key, v, 0, 1000000, &l, e)) == FERR_OK)

@@ -61,7 +61,7 @@ hostile "rounds.yaml:13: model: key 'num_rounds': -1 is out of range" -f rounds.
 spec rounds2.yaml "" "model:
   type: xgboost
   num_rounds: 4294967297"
-hostile "rounds2.yaml:15: model: key 'num_rounds': 4294967297 is out of range (an integer, 1 to 100000)" -f rounds2.yaml train
+hostile "rounds2.yaml:15: model: key 'num_rounds': 4294967297 is out of range (an integer, 1 to 1000000)" -f rounds2.yaml train
 spec lag.yaml "  - {name: prev, window: lag, of: amount, lag: 0}"
 hostile "lag.yaml:11: features[2]: key 'lag': 0 is out of range" -f lag.yaml features build
 spec folds.yaml "" "search: {method: grid, folds: -1, space: {max_depth: [2, 3]}}"

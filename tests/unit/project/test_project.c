@@ -288,7 +288,7 @@ static void test_number_ranges(void **state)
     } bad[] = {
         {"model: {num_rounds: -1}\n",
          "ferry.yaml:3: model: key 'num_rounds': -1 is out of range (an "
-         "integer, 1 to 100000)"},
+         "integer, 1 to 1000000)"},
         {"model:\n  num_rounds: 4294967297\n",
          "ferry.yaml:4: model: key 'num_rounds': 4294967297 is out of range"},
         {"model: {num_rounds: 1.5}\n",
@@ -346,7 +346,7 @@ static void test_number_ranges(void **state)
     expect_mini_error("model: {threads: 4}\n", sets2, 1,
                       "--set: model: key 'threads': 100000 is out of range");
     /* the edges are accepted */
-    snprintf(buf, sizeof(buf), "%smodel: {num_rounds: 100000, threads: 1024, "
+    snprintf(buf, sizeof(buf), "%smodel: {num_rounds: 1000000, threads: 1024, "
              "C: 1e-9, seed: 4294967295}\nsearch: {folds: 2}\n"
              "split: {valid_fraction: 0.2, test_fraction: 0.7}\n", MINI);
     assert_int_equal(project_load(write_project(buf), NULL, 0, &p, &e), FERR_OK);

@@ -297,6 +297,16 @@ static void test_linear_via_run(void **state)
     train_search_dim_t dims[] = {{"C", cs, 2}};
     c.search = (train_search_t){.method = TRAIN_SEARCH_GRID, .dims = dims,
                                 .ndims = 1, .folds = 3};
+    /* a search value out of ferry.yaml's range for C (0: an unregularized
+     * useless model) is refused like model.C: 0 */
+    const char *bad_cs[] = {"0", "1"};
+    train_search_dim_t bad_dims[] = {{"C", bad_cs, 2}};
+    c.search = (train_search_t){.method = TRAIN_SEARCH_GRID, .dims = bad_dims,
+                                .ndims = 1, .folds = 3};
+    assert_int_equal(train_run(t, &c, &r, &e), FERR_SPEC);
+    assert_non_null(strstr(ferr_msg(&e), "model param C: '0' is not a number in"));
+    c.search = (train_search_t){.method = TRAIN_SEARCH_GRID, .dims = dims,
+                                .ndims = 1, .folds = 3};
     assert_int_equal(train_run(t, &c, &r, &e), 0);
     assert_int_equal(train_run(t, &c, &r2, &e), 0);
     assert_string_equal(r.kind, "logistic");
