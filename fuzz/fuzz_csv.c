@@ -1,10 +1,15 @@
 /*
  * fuzz_csv.c - the CSV reader on arbitrary bytes.
  *
- * Input layout: byte 0 picks one of a few option sets (all-string, typed
- * with ISO dates, European numbers with Spanish month formats and custom
- * nulls, tiny max_line) and flags; byte 1 the parallel plan: 1-4 workers
- * and a chunk size of 1 to ~4000 bytes; the rest is the file.  Each input
+ * Input layout: byte 0 picks one of a few option sets (bits 0-1:
+ * all-string, typed with ISO dates, European numbers with Spanish month
+ * formats and custom nulls, tiny max_line), a 48-byte max_line (bit 2) and
+ * the windowed read (bit 3), and the row size the value slab is sized
+ * for (bits 4-7: sampled, or a wrong guess of 1 to 16384 bytes, which must
+ * never change the answer); byte 1 the parallel plan: 1-4 workers (bits
+ * 0-1) and 1-64 chunks (bits 2-7); the rest is the file, which may be
+ * spelled "#rep N\n...@@line\n@@..." (fuzz_rep.h): 64 long rows then
+ * 5,000 short ones, the shape of issue 10's crash, in a few bytes.  Each input
  * is read serially (one chunk, the path of every small file), then with
  * the parallel plan, and, when flagged, again through tiny read windows, so
  * chunk starts land inside quoted fields, records are cut by window ends,
@@ -13,9 +18,10 @@
  * split change the answer.
  *
  * Speed is coverage: the workers run inline (csv_opts_t.inline_workers,
- * the same plan and merge without a thread start per read), and the
- * windowed read, which maps a 4 MiB window per call, runs only when
- * flagged.  Run: see docs/csv.md, "Fuzzing".
+ * the same plan and merge without a thread start per read), a read makes
+ * at most ~64 chunks, and the windowed read (a window mapped per read, a
+ * chunk plan per window) runs only when flagged.  Run: docs/csv.md,
+ * "Fuzzing".
  */
 #include <math.h>
 #include <stdint.h>
@@ -23,6 +29,7 @@
 #include <string.h>
 
 #include "data/csv.h"
+#include "fuzz_rep.h"
 
 static void check_same(const table_t *a, const table_t *b)
 {
@@ -45,15 +52,14 @@ static void check_same(const table_t *a, const table_t *b)
 }
 
 /* Read with o and compare with the serial result. */
-static void read_same(const uint8_t *data, size_t size, const csv_opts_t *o,
+static void read_same(const char *data, size_t size, const csv_opts_t *o,
                       int rc1, const table_t *t1, const ferr_t *e1,
                       const csv_report_t *r1)
 {
     table_t *t2 = NULL;
     ferr_t e2 = {0};
     csv_report_t r2;
-    int rc2 = csv_read_mem("fuzz.csv", (const char *)data, size, o, &t2, &r2,
-                           &e2);
+    int rc2 = csv_read_mem("fuzz.csv", data, size, o, &t2, &r2, &e2);
     if (rc1 != rc2 || (t1 == NULL) != (t2 == NULL))
         abort();
     if (rc1 != FERR_OK && strcmp(e1->msg, e2.msg) != 0)
@@ -66,7 +72,7 @@ static void read_same(const uint8_t *data, size_t size, const csv_opts_t *o,
     table_free(t2);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int LLVMFuzzerTestOneInput(const uint8_t *raw, size_t rawsize)
 {
     static const char *const nulls[] = {"", "NA", "-"};
     csv_colopt_t c[4];
@@ -74,12 +80,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     table_t *t1 = NULL;
     ferr_t e1 = {0};
     csv_report_t r1;
-    if (size < 2)
+    if (rawsize < 2)
         return 0;
     csv_opts_init(&o);
     o.max_rejects = SIZE_MAX;
     o.quiet = true;
-    switch (data[0] % 4) {
+    switch (raw[0] % 4) {
     case 0: /* every column as text */
         break;
     case 1:
@@ -114,27 +120,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         o.max_line = 16;
         break;
     }
-    if (data[0] & 4)
+    if (raw[0] & 4)
         o.max_line = 48; /* small windows in the segmented read below */
-    bool windows = (data[0] & 8) != 0;
-    int threads = 1 + (data[1] & 3);
-    size_t nchunks = 1 + (data[1] >> 2); /* 1 .. 64 */
-    data += 2;
-    size -= 2;
+    bool windows = (raw[0] & 8) != 0;
+    if (raw[0] >> 4)
+        o.row_bytes = (size_t)1 << ((raw[0] >> 4) - 1);
+    int threads = 1 + (raw[1] & 3);
+    size_t nchunks = 1 + (raw[1] >> 2); /* 1 .. 64 */
+    size_t size;
+    char *text = fuzz_rep_expand(raw + 2, rawsize - 2, 10000, 64u << 10,
+                                 &size);
     size_t chunk = size / nchunks + 1;
 
     o.inline_workers = true;
     o.threads = 1;
-    int rc1 = csv_read_mem("fuzz.csv", (const char *)data, size, &o, &t1,
-                           &r1, &e1);
+    int rc1 = csv_read_mem("fuzz.csv", text, size, &o, &t1, &r1, &e1);
     o.threads = threads;
     o.chunk_size = chunk;
-    read_same(data, size, &o, rc1, t1, &e1, &r1);
+    read_same(text, size, &o, rc1, t1, &e1, &r1);
     if (windows) {
-        o.chunk_size = 7;
         o.segment_size = 8; /* windows of 8 + max_line + 64 bytes */
-        read_same(data, size, &o, rc1, t1, &e1, &r1);
+        read_same(text, size, &o, rc1, t1, &e1, &r1);
     }
     table_free(t1);
+    free(text);
     return 0;
 }

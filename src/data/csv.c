@@ -1761,7 +1761,7 @@ static int csv_read_src(const char *name, csv_src_t *src, const csv_opts_t *o,
         goto out;
     if ((rc = select_columns(&cx, e)) != FERR_OK)
         goto out;
-    cx.row_estimate = estimate_row_bytes(&cx);
+    cx.row_estimate = o->row_bytes ? o->row_bytes : estimate_row_bytes(&cx);
 
     /* One value slab for the whole input, sized from the row estimate;
      * chunks beyond it (many tiny segments) or outgrowing their slot use

@@ -74,6 +74,10 @@ typedef struct csv_opts {
                                * other on the calling thread: the chunk
                                * plan, slab and merge of a parallel read,
                                * without a thread start (the fuzzer) */
+    size_t row_bytes;         /* bytes per record, to preallocate values;
+                               * 0 = sampled from the input.  Only a guess
+                               * that must never change the answer: tests
+                               * and the fuzzer set it wrong on purpose */
     const csv_colopt_t *cols; /* selected columns, output order */
     size_t ncols;             /* 0: every column, as STRING */
     bool trim;                /* trim ASCII spaces around fields */

@@ -563,6 +563,8 @@ static char *gen_skewed(const size_t *lens, const size_t *counts, int nblk,
     return buf_steal(&b);
 }
 
+static size_t skew_row_bytes; /* csv_opts_t.row_bytes for check_skewed */
+
 static void check_skewed(const char *p, size_t n, size_t rows,
                          const size_t *lens, const size_t *counts, int threads,
                          size_t chunk, size_t segment, bool inline_workers)
@@ -582,6 +584,7 @@ static void check_skewed(const char *p, size_t n, size_t rows,
     o.chunk_size = chunk;
     o.segment_size = segment;
     o.inline_workers = inline_workers;
+    o.row_bytes = skew_row_bytes;
     if (csv_read_mem("skew.csv", p, n, &o, &t, NULL, &e) != FERR_OK)
         fail_msg("threads %d chunk %zu segment %zu: %s", threads, chunk,
                  segment, ferr_msg(&e));
@@ -648,6 +651,15 @@ static void test_skewed_row_lengths(void **state)
                      true);
         check_skewed(p, n, rows, files[f].lens, files[f].counts, 3, 500,
                      8192, true);
+        /* a wildly wrong row size must not change the answer either */
+        for (size_t rb = 1; rb <= (1u << 16); rb *= 16) {
+            skew_row_bytes = rb;
+            check_skewed(p, n, rows, files[f].lens, files[f].counts, 1, 0, 0,
+                         false);
+            check_skewed(p, n, rows, files[f].lens, files[f].counts, 4, 300,
+                         0, false);
+        }
+        skew_row_bytes = 0;
         free(p);
     }
 }
