@@ -308,6 +308,8 @@ int xtype_unify(ftype_t a, ftype_t b)
 void xnode_cast(xnode_t **slot, ftype_t t)
 {
     xnode_t *a = *slot;
+    if (t == FT_CATEGORY) /* a category has no text of its own to cast to */
+        t = FT_STRING;
     if (a->type == t)
         return;
     xnode_t *c = node_new(XN_CAST, a->pos, 1);
@@ -418,8 +420,12 @@ static int check_compare(parser_t *p, xnode_t *nd)
         ftype_t t = ta == XT_NULL ? tb : ta;
         if (t == XT_NULL)
             t = FT_INT;
-        xnode_cast(a, t);
-        xnode_cast(b, t);
+        /* `category = null`: the null becomes text; the category stays
+         * (text meets text as it is) */
+        if (ta != FT_CATEGORY)
+            xnode_cast(a, t);
+        if (tb != FT_CATEGORY)
+            xnode_cast(b, t);
         return 0;
     }
     if (xtype_numeric(ta) && xtype_numeric(tb)) {
