@@ -123,8 +123,8 @@ static const char *const agree[] = {
     "map(i, 1, 'one', 2.0, 'two')",
     "case when i > 2 then 'big' when i > 0 then 'small' end",
     "case c when 'N' then 0 when 'Y' then 1 else -1 end",
-    "case when hour(`Fecha-I`) between 5 and 11 then 'morning' when hour(`Fecha-I`) "
-    "between 12 and 18 then 'afternoon' else 'night' end",
+    ("case when hour(`Fecha-I`) between 5 and 11 then 'morning' when hour(`Fecha-I`) "
+     "between 12 and 18 then 'afternoon' else 'night' end"),
     /* numbers */
     "abs(i)", "abs(f)", "clip(i, -1, 5)", "clip(f, 0, null)", "clip(i, 0.5, 2)",
     "log(f)", "exp(f / 100)", "sqrt(i)", "floor(f)", "ceil(f)", "floor(i)",
