@@ -93,6 +93,9 @@ static int config_from_project(const project_t *p, train_config_t *c,
         (rc = yn_bool(d, m, "model", "interactions", &c->linear.interactions, e)))
         return rc;
     c->seed = (uint64_t)num;
+    if (c->metric != NULL && metric_find(c->metric) == NULL)
+        return yn_fail(e, d, yn_get(m, "metric"), "model", "unknown metric "
+                       "'%s'", c->metric);
     num = (int64_t)c->linear.k_best;
     if ((rc = yn_int(d, m, "model", "k_best", &num, e)))
         return rc;
