@@ -21,30 +21,8 @@
 #include "base/afile.h"
 #include "base/str.h"
 #include "data/csv.h"
+#include "csv_test_util.h"
 #include "data/parse.h"
-
-static table_t *read_str(const char *text, const csv_opts_t *o, int want_rc,
-                         ferr_t *e, csv_report_t *rep)
-{
-    table_t *t = NULL;
-    memset(e, 0, sizeof(*e));
-    int rc = csv_read_mem("t.csv", text, strlen(text), o, &t, rep, e);
-    if (rc != want_rc)
-        fail_msg("rc %d (%s), want %d", rc, ferr_msg(e), want_rc);
-    if (rc != FERR_OK)
-        assert_null(t);
-    return t;
-}
-
-static char *slurp(const char *path)
-{
-    char *p;
-    size_t n;
-    ferr_t e = {0};
-    if (file_read_all(path, 0, &p, &n, &e) != FERR_OK)
-        fail_msg("%s", ferr_msg(&e));
-    return p;
-}
 
 static void test_quoting(void **state)
 {
