@@ -754,7 +754,7 @@ static size_t parse_record(const csv_ctx_t *cx, csv_chunk_t *ch,
                 }
                 if (e - rec_start > cx->max_line) {
                     chunk_fatal(ch, FERR_LIMIT, rec_line,
-                                "quoted field runs past max_line (%zu bytes): "
+                                "quoted field runs past max_line_bytes (%zu): "
                                 "unterminated quote?",
                                 cx->max_line);
                     return n;
@@ -873,7 +873,7 @@ static size_t parse_record(const csv_ctx_t *cx, csv_chunk_t *ch,
     if (len > cx->max_line) {
         row_rollback(cx, ch);
         chunk_reject(ch, rec_line, -1, (str_t){0},
-                     "line is %zu bytes, longer than max_line (%zu)", len,
+                     "line is %zu bytes, longer than max_line_bytes (%zu)", len,
                      cx->max_line);
     } else if (field != cx->nfields) {
         row_rollback(cx, ch);
@@ -1067,7 +1067,7 @@ static int read_header(csv_ctx_t *cx, size_t pos, ferr_t *e)
         char c = pos < n ? p[pos] : '\n';
         if (pos - (cx->data_start) > cx->max_line) {
             rc = ferr_set(e, FERR_LIMIT,
-                          "%s:1: header longer than max_line (%zu bytes)",
+                          "%s:1: header longer than max_line_bytes (%zu)",
                           cx->name, cx->max_line);
             break;
         }

@@ -45,7 +45,7 @@ fails "data.csv: 4 of 5 rows rejected (budget 0); first: $TMP/data.csv:3: expect
 grep -qx '3,,,"expected 4 fields, found 2"' out/rejects-t.csv
 grep -qx '4,amount,abc,is not a number' out/rejects-t.csv
 grep -qx '5,day,2020-13-01,is not a valid date (format %Y-%m-%d)' out/rejects-t.csv
-grep -q '^6,,,"line is 318 bytes, longer than max_line (200)"' out/rejects-t.csv
+grep -q '^6,,,"line is 318 bytes, longer than max_line_bytes (200)"' out/rejects-t.csv
 fails "budget 3" --set sources.t.max_rejects=3
 printf 'id,amount,day,note\n1,1.5,2020-01-01,"a\n2,2.5,2020-01-02,b\n' > data.csv
 fails "data.csv:2: unterminated quoted field"

@@ -63,6 +63,6 @@ hostile "empty.csv:1: empty file" --set sources.s.path=empty.csv features build
 hostile "no_column.csv:1: column 'y' not in header; did you mean 'z'" --set sources.s.path=no_column.csv features build
 hostile "wide_row.csv:3: expected 2 fields, found 100001" --set sources.s.path=wide_row.csv features build
 hostile "long_line.csv:2: line is" --set sources.s.path=long_line.csv features build
-hostile "long_quote.csv:2: quoted field runs past max_line" --set sources.s.path=long_quote.csv features build
+hostile "long_quote.csv:2: quoted field runs past max_line_bytes" --set sources.s.path=long_quote.csv features build
 hostile "wide_header.csv:1: column 'y' not in header" --set sources.s.path=wide_header.csv features build
 hostile "dir.csv: not a regular file" --set sources.s.path=dir.csv features build

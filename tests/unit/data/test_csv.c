@@ -185,7 +185,7 @@ static void test_rejects(void **state)
         "4,day,2020-13-01,is not a valid date (format %Y-%m-%d)\n"
         "5,,,\"expected 4 fields, found 3\"\n"
         "8,,,\"expected 4 fields, found 5\"\n"
-        "9,,,\"line is 78 bytes, longer than max_line (60)\"\n"
+        "9,,,\"line is 78 bytes, longer than max_line_bytes (60)\"\n"
         "10,id,x8,is not an integer\n"
         "11,day,2021-02-29,is not a valid date (format %Y-%m-%d)\n";
     if (strncmp(rej, want, strlen(want)) != 0)
@@ -211,9 +211,9 @@ static void test_rejects(void **state)
         assert_int_equal(rep.rows, 2);
         assert_int_equal(rep.rejected, 1);
         rej = slurp(path);
-        if (!strstr(rej, "3,,,\"line is 518 bytes, longer than max_line (60)\""))
+        if (!strstr(rej, "3,,,\"line is 518 bytes, longer than max_line_bytes (60)\""))
             fail_msg("%s", rej);
-        assert_non_null(strstr(rej, "3,,,\"line is 518 bytes, longer than max_line (60)\""));
+        assert_non_null(strstr(rej, "3,,,\"line is 518 bytes, longer than max_line_bytes (60)\""));
         free(rej);
         buf_free(&big);
     }
@@ -265,7 +265,7 @@ static void test_fatal(void **state)
     o.max_line = 30;
     read_str("a,b\n1,2\n3,\"open\n4,5\n5,6\n6,7\n7,8\n8,9\n9,10\n", &o,
              FERR_LIMIT, &e, NULL);
-    assert_non_null(strstr(e.msg, "t.csv:3: quoted field runs past max_line"));
+    assert_non_null(strstr(e.msg, "t.csv:3: quoted field runs past max_line_bytes"));
     o.max_line = 0;
 
     const char bin[] = "a,b\n1,2\n3,\x01\x02\0\xff\n";
