@@ -55,6 +55,47 @@ hostile() { # hostile NEEDLE [ferry args...]
   fi
 }
 
+# Helpers for case files.
+#   hostile_loans                 loans.csv: 40 loans of 10 customers, the
+#                                 label alternating so a model can train
+#   hostile_spec FILE [FEATS] [TOP]  a valid minimal project on loans.csv
+#                                 (two features, on lines 9 and 10), FEATS
+#                                 added from line 11 and TOP after the label
+#   hostile_laughs                a ~400-byte "billion laughs" YAML block
+hostile_loans() {
+  {
+    echo "id,loan_date,amount,bad"
+    for i in $(seq 1 40); do
+      printf '%d,2020-%02d-%02d,%d,%d\n' $((i % 10)) $((i % 12 + 1)) $((i % 28 + 1)) $((i * 37 % 1000)) $((i % 2))
+    done
+  } > loans.csv
+}
+
+hostile_spec() {
+  cat > "$1" <<YAML
+name: hostile
+sources:
+  loans:
+    path: loans.csv
+    entity: id
+    timestamp: loan_date
+    columns: {id: int, loan_date: date, amount: float, bad: int}
+features:
+  - {name: nb_loans, window: count}
+  - {name: big, expr: amount > 500}
+${2:-}
+label: bad
+${3:-}
+YAML
+}
+
+hostile_laughs() {
+  python3 -c "
+print('lol0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]')
+for i in range(1, 10):
+    print('lol%d: &l%d [%s]' % (i, i, ', '.join(['*l%d' % (i - 1)] * 10)))"
+}
+
 for f in "$FERRY_SRC"/tests/integration/hostile/*.sh; do
   HOSTILE_FILE=$(basename "$f" .sh)
   dir="$ROOT/$HOSTILE_FILE"; mkdir -p "$dir"

@@ -4,42 +4,14 @@
 # `hostile`.  Each case is a copy of one valid minimal project with one
 # hostile change, so the message must name that file and line (or --set).
 
-# 40 loans of 10 customers; the label alternates so a model can be trained.
-{
-  echo "id,loan_date,amount,bad"
-  for i in $(seq 1 40); do
-    printf '%d,2020-%02d-%02d,%d,%d\n' $((i % 10)) $((i % 12 + 1)) $((i % 28 + 1)) $((i * 37 % 1000)) $((i % 2))
-  done
-} > loans.csv
-
-# spec FILE [EXTRA_FEATURES] [EXTRA_TOP_LEVEL]: the minimal project.
-spec() {
-  cat > "$1" <<YAML
-name: hostile
-sources:
-  loans:
-    path: loans.csv
-    entity: id
-    timestamp: loan_date
-    columns: {id: int, loan_date: date, amount: float, bad: int}
-features:
-  - {name: nb_loans, window: count}
-  - {name: big, expr: amount > 500}
-${2:-}
-label: bad
-${3:-}
-YAML
-}
-spec ferry.yaml
+hostile_loans
+hostile_spec ferry.yaml
 # a real feature table, so the train cases below would train (and register
 # a model) if their numbers were accepted
 "$FERRY_BIN" --quiet features build > /dev/null || echo "spec.sh: setup build failed" >&2
 
 # item 2: a billion laughs (~400 bytes; unchecked, 17 GB and minutes)
-spec laughs.yaml "" "$(python3 -c "
-print('lol0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]')
-for i in range(1, 10):
-    print('lol%d: &l%d [%s]' % (i, i, ', '.join(['*l%d' % (i - 1)] * 10)))")"
+hostile_spec laughs.yaml "" "$(hostile_laughs)"
 hostile "laughs.yaml:16: aliases expand to more than 10000 nodes" -f laughs.yaml features build
 
 # item 3: 100,000 nested flow lists (79 s inside libyaml before)
@@ -51,34 +23,34 @@ hostile "--set:1: nesting deeper than 64" --set "label=$(head -c 100000 /dev/zer
 
 # item 4: a 32,700-term chain under the 64 KiB expression limit (a stack
 # overflow in xeval before): the feature and its line
-spec chain.yaml "  - {name: chain, expr: \"amount$(python3 -c "print('-1' * 32700)")\"}"
+hostile_spec chain.yaml "  - {name: chain, expr: \"amount$(python3 -c "print('-1' * 32700)")\"}"
 hostile "chain.yaml:11: features[2] 'chain': expr 'amount-1-1" -f chain.yaml features build
 hostile "more than 256 nested operations" -f chain.yaml features sql
 
 # item 6: numbers out of range, refused with the key and its line
-spec rounds.yaml "" "model: {num_rounds: -1}"
+hostile_spec rounds.yaml "" "model: {num_rounds: -1}"
 hostile "rounds.yaml:13: model: key 'num_rounds': -1 is out of range" -f rounds.yaml train
-spec rounds2.yaml "" "model:
+hostile_spec rounds2.yaml "" "model:
   type: xgboost
   num_rounds: 4294967297"
 hostile "rounds2.yaml:15: model: key 'num_rounds': 4294967297 is out of range (an integer, 1 to 1000000)" -f rounds2.yaml train
-spec lag.yaml "  - {name: prev, window: lag, of: amount, lag: 0}"
+hostile_spec lag.yaml "  - {name: prev, window: lag, of: amount, lag: 0}"
 hostile "lag.yaml:11: features[2]: key 'lag': 0 is out of range" -f lag.yaml features build
-spec folds.yaml "" "search: {method: grid, folds: -1, space: {max_depth: [2, 3]}}"
+hostile_spec folds.yaml "" "search: {method: grid, folds: -1, space: {max_depth: [2, 3]}}"
 hostile "folds.yaml:13: search: key 'folds': -1 is out of range (an integer, 2 to 100)" -f folds.yaml train
-spec logc.yaml "" "model: {type: logistic, C: 0}"
+hostile_spec logc.yaml "" "model: {type: logistic, C: 0}"
 hostile "logc.yaml:13: model: key 'C': 0 is out of range" -f logc.yaml train
-spec threads.yaml "" "model: {threads: 100000}"
+hostile_spec threads.yaml "" "model: {threads: 100000}"
 hostile "threads.yaml:13: model: key 'threads': 100000 is out of range (an integer, 0 to 1024)" -f threads.yaml train
 hostile "--set: model: key 'threads': 100000 is out of range" --set model.threads=100000 train
 hostile "--set: model: key 'num_rounds': -1 is out of range" --set model.num_rounds=-1 train
 
 # item 12: feature names that no expression or SQL export could name
-spec empty.yaml '  - {name: "", expr: amount * 2}'
+hostile_spec empty.yaml '  - {name: "", expr: amount * 2}'
 hostile "empty.yaml:11: features[2]: name '' is empty" -f empty.yaml features build
-spec nul.yaml '  - {name: "a\0b", expr: amount * 2}'
+hostile_spec nul.yaml '  - {name: "a\0b", expr: amount * 2}'
 hostile "nul.yaml:11: value contains a NUL character" -f nul.yaml features build
-spec space.yaml '  - {name: "two words", expr: amount * 2}'
+hostile_spec space.yaml '  - {name: "two words", expr: amount * 2}'
 hostile "space.yaml:11: features[2]: name 'two words' has a character other than letters, digits and '_'" -f space.yaml features build
 
 # a --set path 60,000 keys deep (a stack overflow in the override code)
@@ -86,7 +58,7 @@ hostile "more than 64 keys deep" --set "a$(python3 -c "print('.a' * 60000)")=1" 
 
 # a map of 100,000 keys with one duplicate at the end (a linear duplicate
 # check per key took a minute)
-spec manykeys.yaml "" "$(python3 -c "
+hostile_spec manykeys.yaml "" "$(python3 -c "
 print('search:')
 print('  space:')
 for i in range(100000): print('    k%d: [1]' % i)
