@@ -88,6 +88,34 @@ static bool ident_char(unsigned char c)
     return ident_start(c) || isdigit(c);
 }
 
+/* Words that never parse as a column name unquoted. */
+static const char *const keywords[] = {
+    "and", "or", "not", "is", "in", "between", "case", "when", "then",
+    "else", "end", "null", "true", "false"};
+
+static bool is_keyword(str_t w)
+{
+    for (size_t i = 0; i < sizeof(keywords) / sizeof(*keywords); i++)
+        if (str_ieq_cstr(w, keywords[i]))
+            return true;
+    return false;
+}
+
+const char *expr_ident_problem(const char *name)
+{
+    const unsigned char *c = (const unsigned char *)name;
+    if (*c == '\0')
+        return "is empty";
+    if (isdigit(*c))
+        return "starts with a digit";
+    for (; *c; c++)
+        if (!ident_char(*c))
+            return "has a character other than letters, digits and '_'";
+    if (is_keyword(str_from(name)))
+        return "is a keyword of the expression language";
+    return NULL;
+}
+
 /* Scan the next token into p->t. */
 static void lex(parser_t *p)
 {
@@ -967,15 +995,12 @@ static xnode_t *parse_primary(parser_t *p)
             return parse_time_literal(p, FT_DATETIME, t.pos);
         if (str_ieq_cstr(w, "case"))
             return parse_case(p, t.pos);
-        static const char *const reserved[] = {
-            "and", "or", "not", "is", "in", "between", "when", "then",
-            "else", "end"};
-        for (size_t i = 0; i < sizeof(reserved) / sizeof(*reserved); i++)
-            if (str_ieq_cstr(w, reserved[i]))
-                return perr(p, t.pos, FERR_PARSE,
-                            "expected an operand, found '%.*s' (quote a column "
-                            "with that name as `%.*s`)",
-                            STR_FMT(w), STR_FMT(w));
+        /* (null, true, false and case were taken above) */
+        if (is_keyword(w))
+            return perr(p, t.pos, FERR_PARSE,
+                        "expected an operand, found '%.*s' (quote a column "
+                        "with that name as `%.*s`)",
+                        STR_FMT(w), STR_FMT(w));
         return parse_column(p, str_dup(w), t.pos);
     }
     case TK_BAD:

@@ -54,6 +54,12 @@ typedef struct expr expr_t;
 int expr_compile(const char *src, const table_t *schema, expr_t **out,
                  ferr_t *e);
 
+/* Why `name` cannot stand for a column unquoted in an expression, or NULL:
+ * an identifier is letters (ASCII or UTF-8), digits and '_', not starting
+ * with a digit, and not a keyword (and, or, null, case, ...).  Feature
+ * names are checked with it, since later expressions name them as is. */
+const char *expr_ident_problem(const char *name);
+
 /* Result type.  Boolean expressions are FT_BOOL; string results FT_STRING. */
 ftype_t expr_type(const expr_t *x);
 

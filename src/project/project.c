@@ -15,6 +15,7 @@
 
 #include "base/mem.h"
 #include "base/str.h"
+#include "features/expr.h"
 
 /* The key table.  Adding a key: one row here, then read it below; the
  * reference doc test fails until docs/reference.md is regenerated. */
@@ -407,32 +408,14 @@ static int load_join(project_t *p, size_t idx, const ynode_t *m, proj_join_t *j,
     return FERR_OK;
 }
 
-/* Words of the expression language that cannot name a column unquoted. */
-static const char *const expr_words[] = {
-    "and", "or", "not", "is", "in", "between", "case", "when", "then",
-    "else", "end", "null", "true", "false", NULL};
-
-/* Why `name` cannot be a feature name, or NULL.  A feature is referenced
- * by later expressions unquoted, so its name is an identifier of the
- * expression language (letters, ASCII or UTF-8, digits and '_', not
- * starting with a digit, not a keyword), and SQL export writes it as is,
- * so it fits PostgreSQL's 63-byte identifiers. */
+/* Why `name` cannot be a feature name, or NULL: later expressions name a
+ * feature unquoted, so it is an identifier of the expression language, and
+ * SQL export writes it as is, so it fits PostgreSQL's 63-byte identifiers. */
 static const char *feature_name_problem(const char *name)
 {
-    size_t len = strlen(name);
-    if (len == 0)
-        return "is empty";
-    if (len > PROJ_MAX_NAME)
+    if (strlen(name) > PROJ_MAX_NAME)
         return "is longer than 63 bytes";
-    if (name[0] >= '0' && name[0] <= '9')
-        return "starts with a digit";
-    for (const unsigned char *c = (const unsigned char *)name; *c; c++)
-        if (!(isalnum(*c) || *c == '_' || *c >= 0x80)) /* libyaml: UTF-8 */
-            return "has a character other than letters, digits and '_'";
-    for (size_t i = 0; expr_words[i]; i++)
-        if (strcasecmp(name, expr_words[i]) == 0)
-            return "is a keyword of the expression language";
-    return NULL;
+    return expr_ident_problem(name);
 }
 
 static int load_feature(project_t *p, size_t idx, const ynode_t *m,
