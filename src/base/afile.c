@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <libgen.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -266,6 +267,20 @@ int file_read_all(const char *path, size_t max, char **out, size_t *outlen,
         *outlen = b.n;
     *out = buf_steal(&b);
     return FERR_OK;
+}
+
+static int rm_entry(const char *p, const struct stat *st, int flag,
+                    struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(p);
+}
+
+void rm_tree(const char *path)
+{
+    nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 int mkdir_p(const char *path, ferr_t *e)

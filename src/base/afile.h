@@ -53,6 +53,9 @@ int file_read_all(const char *path, size_t max, char **out, size_t *outlen,
                   ferr_t *e);
 /* mkdir -p. */
 int mkdir_p(const char *path, ferr_t *e);
+/* rm -rf of a tree this process made (a staging directory): symlinks are
+ * removed, never followed; best effort, errors are ignored. */
+void rm_tree(const char *path);
 /* fsync a directory (after a rename inside it). */
 int fsync_dir(const char *dir, ferr_t *e);
 

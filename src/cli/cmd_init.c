@@ -4,7 +4,6 @@
  * runs on a fresh machine with nothing else.  Templates are a table.
  */
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,25 +86,6 @@ static const init_template_t templates[] = {
     {NULL, NULL, NULL, NULL},
 };
 
-/* Remove a tree this process created (the staging directory of a failed
- * init): nothing outside it is touched, symlinks are not followed. */
-static int remove_entry(const char *path, const struct stat *st, int flag,
-                        struct FTW *ftw)
-{
-    (void)st;
-    (void)ftw;
-    if (flag == FTW_DP)
-        rmdir(path);
-    else
-        unlink(path);
-    return 0;
-}
-
-static void remove_tree(const char *path)
-{
-    nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 /* The template's files into dir (which exists): the data first, so the
  * ferry.yaml that names it appears last.  A data/ directory created here
  * is removed again on failure. */
@@ -124,7 +104,7 @@ static int write_template(const init_template_t *t, const char *dir,
     if (rc == FERR_OK)
         rc = afile_write_all(yaml.p, t->yaml, strlen(t->yaml), e);
     if (rc && !had_data)
-        remove_tree(data.p);
+        rm_tree(data.p);
     buf_free(&data);
     buf_free(&yaml);
     return rc;
@@ -170,7 +150,7 @@ static int init_new_dir(const init_template_t *t, const char *dir,
         if (rc == FERR_OK && rename(stage.p, dir) != 0)
             rc = ferr_set(e, FERR_IO, "%s: rename: %s", dir, strerror(errno));
         if (rc) {
-            remove_tree(stage.p);
+            rm_tree(stage.p);
             /* the error names a file under the staging directory: name
              * it as the user asked for it */
             if (e && strncmp(e->msg, stage.p, stage.n) == 0) {

@@ -43,7 +43,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <math.h>
 #include <pwd.h>
@@ -161,20 +160,6 @@ static bool is_dir(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-static int rm_entry(const char *p, const struct stat *st, int flag,
-                    struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(p);
-}
-
-static void rm_rf(const char *path)
-{
-    nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* Parse a decimal version number ("12", 1..INT_MAX); -1 if it is not one. */
@@ -951,7 +936,7 @@ static void sweep_leftovers(reg_t *r, const char *name)
         p = path_of(r, "%s/versions/%s", name, de->d_name);
         /* a name without a pid (older binaries): only once surely dead */
         if (pid > 0 || (lstat(p, &st) == 0 && now - st.st_mtime > 3600))
-            rm_rf(p);
+            rm_tree(p);
         free(p);
     }
     if (d)
@@ -1240,7 +1225,7 @@ int reg_register(reg_t *r, const char *name, const void *model, size_t n,
         *version_out = v;
 out:
     if (stage) {
-        rm_rf(stage);
+        rm_tree(stage);
         free(stage);
     }
     unlock_model(r, al, &h);
@@ -1790,7 +1775,7 @@ int reg_delete(reg_t *r, const char *name, int version, bool force,
     rc = fault_at("delete", "after-bury", e);
     if (rc)
         goto out;
-    rm_rf(grave);
+    rm_tree(grave);
     {
         char *p = path_of(r, "%s/versions", name);
         rc = fsync_dir(p, e);
