@@ -273,6 +273,14 @@ size_t str_utf8_invalid(str_t s)
     return s.n;
 }
 
+size_t str_control_at(str_t s)
+{
+    for (size_t i = 0; i < s.n; i++)
+        if ((unsigned char)s.p[i] < 0x20 || s.p[i] == 0x7f)
+            return i;
+    return s.n;
+}
+
 int buf_append_latin1(buf_t *b, str_t s)
 {
     const unsigned char *p = (const unsigned char *)s.p;

@@ -37,6 +37,9 @@ char *str_dup(str_t s);                     /* xmalloc'd, NUL-terminated */
  * s.n when all of s is UTF-8.  ASCII runs are checked 8 bytes at a time,
  * so plain ASCII text costs about one OR per word. */
 size_t str_utf8_invalid(str_t s);
+/* Offset of the first control character (below 0x20, or DEL) in s, or
+ * s.n: text that must stay one printable line (a reason, a name). */
+size_t str_control_at(str_t s);
 
 /* Strict number parsing for text a user typed (command-line options): the
  * whole string must be the number, with no leading space, no trailing

@@ -183,14 +183,15 @@ int reg_import_xgboost(reg_t *r, const char *name, const void *model,
                           where, i);
             goto out;
         }
-        for (const char *c = features[i]; *c; c++)
-            if ((unsigned char)*c < 0x20 || *c == 0x7f) {
-                rc = ferr_set(e, FERR_USAGE,
-                              "%s: feature %zu: control character 0x%02x in "
-                              "its name",
-                              where, i, (unsigned char)*c);
-                goto out;
-            }
+        str_t fname = str_from(features[i]);
+        size_t at = str_control_at(fname);
+        if (at < fname.n) {
+            rc = ferr_set(e, FERR_USAGE,
+                          "%s: feature %zu: control character 0x%02x in its "
+                          "name",
+                          where, i, (unsigned char)fname.p[at]);
+            goto out;
+        }
         for (size_t j = 0; j < i; j++)
             if (strcmp(features[i], features[j]) == 0) {
                 rc = ferr_set(e, FERR_USAGE,

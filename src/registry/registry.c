@@ -221,7 +221,7 @@ static int fault_at(const char *op, const char *point, ferr_t *e)
 #define REG_REASON_MAX 1024
 static int check_reason(const char *reason, ferr_t *e)
 {
-    size_t n;
+    size_t n, i;
     json_t *j;
     if (reason == NULL)
         return FERR_OK;
@@ -229,14 +229,11 @@ static int check_reason(const char *reason, ferr_t *e)
     if (n > REG_REASON_MAX)
         return ferr_set(e, FERR_USAGE, "--reason: %zu bytes, at most %d", n,
                         REG_REASON_MAX);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)reason[i];
-        if (c < 0x20 || c == 0x7f)
-            return ferr_set(e, FERR_USAGE,
-                            "--reason: control character 0x%02x at byte %zu "
-                            "(the reason is one line of text)",
-                            c, i + 1);
-    }
+    if ((i = str_control_at((str_t){reason, n})) < n)
+        return ferr_set(e, FERR_USAGE,
+                        "--reason: control character 0x%02x at byte %zu "
+                        "(the reason is one line of text)",
+                        (unsigned char)reason[i], i + 1);
     j = json_stringn(reason, n);
     if (j == NULL)
         return ferr_set(e, FERR_USAGE, "--reason: not valid UTF-8");
