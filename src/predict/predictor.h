@@ -62,4 +62,19 @@ int predictor_score_features(const predictor_t *pr, const table_t *t,
 int predictor_score_raw(const predictor_t *pr, table_t *const *sources,
                         double *out, table_t **features, ferr_t *e);
 
+/* ---- one raw record at a time (features/record.h) --------------------
+ * The version's scoring plan, compiled at load: the required input fields
+ * (rec_plan_field), validation and history-aware windows. */
+#include "features/record.h"
+const rec_plan_t *predictor_plan(const predictor_t *pr);
+/* A per-thread context for predictor_score_record; online_path NULL: the
+ * project's online store when the plan needs history. */
+int predictor_ctx_new(const predictor_t *pr, const char *online_path,
+                      rec_ctx_t **out, ferr_t *e);
+/* Score one record: vals[i] is the text of plan field i (.p NULL:
+ * absent).  *score gets the probability or value.  A rejected record
+ * returns its error (rec_eval) and leaves *score alone. */
+int predictor_score_record(const predictor_t *pr, rec_ctx_t *cx,
+                           const str_t *vals, double *score, ferr_t *e);
+
 #endif

@@ -96,4 +96,55 @@ const char *online_entity_column(const online_t *o);
 size_t online_row_count(const online_t *o);
 void online_close(online_t *o);
 
+/* ---- history: the events window features need (issue 11) -------------
+ *
+ * A record scored alone gets its window features from its entity's
+ * earlier events.  `features build` stores them beside the latest rows:
+ * table `history(key TEXT, seq INTEGER, <columns>)`, PRIMARY KEY (key,
+ * seq), one row per event, seq 0, 1, ... in event order within a key.
+ * key is the entity as text (online_get's form), "" for windows over one
+ * series (no `by`).  The columns are the window inputs as the build
+ * computed them (time and value columns of every window).  Meta key
+ * `history` holds {"by": COLUMN or null, "columns": [{"name","type"}],
+ * "events": N}.  The history is covered by content_hash and
+ * online_verify like the features table.
+ */
+typedef struct online_history_in {
+    const table_t *events; /* key column (STRING, first) then the history
+                              columns; rows grouped by key, in event
+                              order within a key (the caller's sort) */
+    const char *by;        /* the partition column's name, NULL: none */
+} online_history_in_t;
+
+/* online_prepare with a history (hist may be NULL: none stored). */
+int online_prepare_with_history(const table_t *t, const char *entity_col,
+                                const char *time_col,
+                                const online_history_in_t *hist,
+                                const char *path, online_stats_t *st,
+                                online_build_t **out, ferr_t *e);
+
+/* Whether the store holds a history, and its partition column (NULL: one
+ * series) and columns (borrowed, until online_close/online_refresh). */
+bool online_has_history(const online_t *o);
+const char *online_history_by(const online_t *o);
+size_t online_history_columns(const online_t *o, const char ***names,
+                              const ftype_t **types);
+/* The events of key in event order as a table of the history columns (no
+ * key column), typed as stored; 0 rows when key has none.  FERR_NOTFOUND
+ * when the store holds no history. */
+int online_history(online_t *o, const char *key, table_t **out, ferr_t *e);
+
+/* Append events and replace latest rows without a rebuild (`ferry
+ * features push`): a copy of the store gets, in one transaction, every
+ * row of events (same layout as online_history_in_t.events) not already
+ * in its key's history (an event equal in every column to one stored is
+ * skipped: pushing a file twice changes nothing), appended after the
+ * key's last event, and the rows of latest (the features table's
+ * columns) inserted or replacing the entity's row; then the content hash
+ * and counts are recomputed, the copy fsynced and renamed over path
+ * (readers see the old or the new store, never a mix).  *added counts the
+ * events appended. */
+int online_push(const char *path, const table_t *events, const table_t *latest,
+                size_t *added, ferr_t *e);
+
 #endif

@@ -1,0 +1,122 @@
+/*
+ * record.h - one raw record to one model input row, compiled.
+ *
+ * A model version scores raw records (a CSV line of `ferry predict`, a
+ * JSON object sent to the server) through a scoring plan compiled once
+ * when the version is loaded from its frozen spec:
+ *
+ *   - only the features the model reads are kept, with everything they
+ *     depend on (earlier features, joins, source columns); the rest of
+ *     the spec is dropped;
+ *   - the source columns those need are the record's required fields
+ *     (rec_plan_field): the label and unused columns never are, and a
+ *     record may carry any other field, which is ignored;
+ *   - expressions are compiled against a one-row working table whose
+ *     columns are resolved to indexes, one-hot vocabularies are built
+ *     into hash lookups, and every model input is written straight into
+ *     the caller's row in the model's feature order;
+ *   - window features read the entity's earlier events from the online
+ *     store's history (online_history) and are computed by the same
+ *     window code as `features build`, over those events followed by the
+ *     record, so a record scored alone gets exactly the features its row
+ *     of the training table had.
+ *
+ * Validation is per record and names the field, the value and the reason:
+ * a required field missing, a value that does not parse as the field's
+ * type, an empty value where training had none, a category outside the
+ * vocabulary a one-hot was trained on (per feature `unknown: reject |
+ * missing | ignore`, default reject), an entity the history cannot serve.
+ * A rejected record is an error for that record only (FERR_PARSE, or
+ * FERR_NOTFOUND for missing history); the caller goes on with the next.
+ *
+ * Threads: a rec_plan_t is immutable after rec_plan_new and shared by
+ * every thread; each thread scores through its own rec_ctx_t (its scratch
+ * row and its history connection).
+ *
+ * Ownership: rec_plan_new borrows p, state and features only during the
+ * call... except p, which must outlive the plan (names point into it).
+ */
+#ifndef FERRY_RECORD_H
+#define FERRY_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "base/err.h"
+#include "base/str.h"
+#include "data/table.h"
+#include "project/project.h"
+
+typedef struct rec_plan rec_plan_t;
+typedef struct rec_ctx rec_ctx_t;
+
+/* What to do with a category outside a one-hot's training vocabulary. */
+typedef enum {
+    REC_UNKNOWN_REJECT = 0, /* the record is rejected (default) */
+    REC_UNKNOWN_MISSING,    /* scored as if the value were empty */
+    REC_UNKNOWN_IGNORE,     /* scored as all zeros, like training did */
+} rec_unknown_t;
+
+/* One input field a record must carry. */
+typedef struct rec_field {
+    const char *name;         /* the source column's header name */
+    ftype_t type;
+    const char *format;       /* date/datetime format; NULL = ISO */
+    bool nullable;            /* an empty value is accepted (training had
+                                 empty values in this column, or the version
+                                 records no input profile) */
+    const char *const *values;/* allowed values (a one-hot's vocabulary
+                                 with unknown: reject), else NULL */
+    size_t nvalues;
+    rec_unknown_t unknown;
+    const char *role;         /* "entity", "time" or "value" */
+} rec_field_t;
+
+/* Compile p's features for a model reading features[0..nfeatures) in that
+ * order.  state is the manifest's learned feature state (one-hot
+ * vocabularies by feature name; may be NULL when there are no one-hots);
+ * inputs is the manifest's input profile ({"column": {"nulls": N}, ...};
+ * NULL: every field nullable).  sources holds the loaded tables of p's
+ * secondary sources for joins (sources[i] for p->sources[i], i >= 1;
+ * sources[0] is ignored; may be NULL when p has no joins).  The plan
+ * copies what it needs from them.  A model feature the spec cannot make is
+ * an error naming it. */
+int rec_plan_new(const project_t *p, const json_t *state,
+                 const json_t *inputs, const char *const *features,
+                 size_t nfeatures, table_t *const *sources, rec_plan_t **out,
+                 ferr_t *e);
+void rec_plan_free(rec_plan_t *pl);
+
+size_t rec_plan_nfields(const rec_plan_t *pl);
+const rec_field_t *rec_plan_field(const rec_plan_t *pl, size_t i);
+/* Index of the field named name, or -1. */
+int rec_plan_field_index(const rec_plan_t *pl, const char *name);
+size_t rec_plan_nfeatures(const rec_plan_t *pl);
+/* True when some kept feature is a window (records need history). */
+bool rec_plan_needs_history(const rec_plan_t *pl);
+/* The column windows partition by (NULL: one series), when they do. */
+const char *rec_plan_history_by(const rec_plan_t *pl);
+/* Names of the history columns the windows read, as `features build`
+ * stores them (time and value columns of every window). */
+size_t rec_plan_history_columns(const rec_plan_t *pl, const char ***names);
+
+/* A scoring context for one thread.  online_path: the store holding the
+ * history (NULL when the plan needs none; opened lazily). */
+int rec_ctx_new(const rec_plan_t *pl, const char *online_path,
+                rec_ctx_t **out, ferr_t *e);
+void rec_ctx_free(rec_ctx_t *cx);
+
+/* Featurize one record.  vals[i] is the text of field i (vals[i].p NULL:
+ * the record has no such field).  The model row x gets rec_plan_nfeatures
+ * values (NaN: missing).  On a rejection, e says which field, which value
+ * and why, and x is unspecified. */
+int rec_eval(rec_ctx_t *cx, const str_t *vals, double *x, ferr_t *e);
+
+/* After a successful rec_eval: the record's value of the named column of
+ * the working row (a feature, a source column) appended to out as text
+ * ("" for null); false if the plan does not compute it. */
+bool rec_value_text(rec_ctx_t *cx, const char *name, buf_t *out);
+
+#endif
