@@ -42,8 +42,14 @@
 #include "store/store_int.h"
 
 /* 2: content_hash covers the values as stored (dates as text), so that
- * online_verify can recompute it from the file. */
+ * online_verify can recompute it from the file.  3: format 2 plus the
+ * table `history` and meta `history` (issue 11).  A build writes 3 only
+ * when it stores a history, so a store without one stays byte-for-byte
+ * what format 2 wrote (same hash: no rebuild after an upgrade, and older
+ * readers keep reading it); a store with one is refused by a reader that
+ * would not verify it, instead of being reported as damaged. */
 #define ONLINE_FORMAT "ferry-online-2"
+#define ONLINE_FORMAT_HIST "ferry-online-3"
 
 /* SQLite declared type per ferry type (the affinity that keeps values
  * exactly as bound: INTEGER, REAL, TEXT). */
@@ -265,10 +271,10 @@ typedef struct cell {
     size_t n;
 } cell_t;
 
-static uint64_t hash_head(const char *entity_col)
+static uint64_t hash_head(const char *format, const char *entity_col)
 {
     uint64_t h = STORE_HASH_INIT;
-    h = store_hash(h, ONLINE_FORMAT, sizeof(ONLINE_FORMAT));
+    h = store_hash(h, format, strlen(format) + 1);
     return store_hash(h, entity_col, strlen(entity_col) + 1);
 }
 
@@ -340,9 +346,9 @@ static void cell_of_column(const column_t *c, size_t i, cell_t *out,
 }
 
 static uint64_t content_hash(const table_t *t, const char *entity_col,
-                             const size_t *rows, size_t n)
+                             const char *format, const size_t *rows, size_t n)
 {
-    uint64_t h = hash_head(entity_col);
+    uint64_t h = hash_head(format, entity_col);
     char tmp[STORE_FMT_MAX];
     cell_t cell;
     for (size_t j = 0; j < t->ncols; j++)
@@ -354,6 +360,130 @@ static uint64_t content_hash(const table_t *t, const char *entity_col,
         }
     }
     return h;
+}
+
+/* ----------------------------------------------------------- history
+ *
+ * The events of every key, in (key, seq) order: the order of the history
+ * table's B-tree, so the build appends to it and online_verify hashes it in
+ * one scan.  The caller gives each key's events in event order; keys may
+ * interleave (the rows are taken by a stable sort on the key, so a table in
+ * global time order works as well as one grouped by key).  Rows with a null
+ * key belong to no entity and are not stored. */
+
+typedef struct hist_plan {
+    const table_t *ev; /* key column, then the history columns */
+    const char *by;
+    size_t *rows;      /* event rows in (key, table order) */
+    size_t n;
+} hist_plan_t;
+
+typedef struct run {
+    size_t start, len;
+} run_t;
+
+static int text_cmp(str_t x, str_t y)
+{
+    int c = memcmp(x.p, y.p, x.n < y.n ? x.n : y.n);
+    return c ? c : (x.n > y.n) - (x.n < y.n);
+}
+
+static int run_cmp(const void *pa, const void *pb, void *ctx)
+{
+    const column_t *kc = ctx;
+    const run_t *a = pa, *b = pb;
+    int c = text_cmp(col_str(kc, a->start), col_str(kc, b->start));
+    return c ? c : (a->start > b->start) - (a->start < b->start);
+}
+
+/* hp->rows from hp->ev: runs of one key sorted by (key, position), so the
+ * sort costs one comparison per run boundary when the rows come grouped. */
+static void hist_order(hist_plan_t *hp)
+{
+    const column_t *kc = hp->ev->cols[0];
+    size_t nr = hp->ev->nrows, nruns = 0;
+    run_t *runs = xmalloc((nr ? nr : 1) * sizeof(*runs));
+
+    for (size_t i = 0; i < nr; i++) {
+        run_t *last = nruns ? &runs[nruns - 1] : NULL;
+        if (col_is_null(kc, i))
+            continue;
+        if (last && last->start + last->len == i &&
+            str_eq(col_str(kc, last->start), col_str(kc, i)))
+            last->len++;
+        else
+            runs[nruns++] = (run_t){i, 1};
+    }
+    qsort_r(runs, nruns, sizeof(*runs), run_cmp, (void *)kc);
+    hp->rows = xmalloc((nr ? nr : 1) * sizeof(*hp->rows));
+    hp->n = 0;
+    for (size_t r = 0; r < nruns; r++)
+        for (size_t k = 0; k < runs[r].len; k++)
+            hp->rows[hp->n++] = runs[r].start + k;
+    free(runs);
+}
+
+static uint64_t hash_hist_head(uint64_t h, const char *by)
+{
+    uint8_t has_by = by != NULL;
+    h = store_hash(h, "history", 8);
+    h = store_hash(h, &has_by, 1);
+    return by ? store_hash(h, by, strlen(by) + 1) : h;
+}
+
+static uint64_t hash_event_key(uint64_t h, const char *key, size_t n,
+                               int64_t seq)
+{
+    uint64_t len = n;
+    h = store_hash(h, &len, 8);
+    h = store_hash(h, key, n);
+    return store_hash(h, &seq, 8);
+}
+
+/* The history section of content_hash: after the features rows, a marker,
+ * the partition column, the history columns, then every event as key, seq
+ * and its values. */
+static uint64_t hash_history(uint64_t h, const hist_plan_t *hp)
+{
+    const table_t *ev = hp->ev;
+    const column_t *kc = ev->cols[0];
+    char tmp[STORE_FMT_MAX];
+    cell_t cell;
+    int64_t seq = 0;
+
+    h = hash_hist_head(h, hp->by);
+    for (size_t j = 1; j < ev->ncols; j++)
+        h = hash_column(h, ev->cols[j]->name, ev->cols[j]->type);
+    for (size_t r = 0; r < hp->n; r++) {
+        size_t i = hp->rows[r];
+        str_t k = col_str(kc, i);
+        seq = r && str_eq(k, col_str(kc, hp->rows[r - 1])) ? seq + 1 : 0;
+        h = hash_event_key(h, k.p, k.n, seq);
+        for (size_t j = 1; j < ev->ncols; j++) {
+            cell_of_column(ev->cols[j], i, &cell, tmp);
+            h = hash_cell(h, ev->cols[j]->type, &cell);
+        }
+    }
+    return h;
+}
+
+/* meta `history`: {"by": COLUMN or null, "columns": [{"name","type"}],
+ * "events": N}. */
+static void hist_json(buf_t *b, const char *by, char *const *names,
+                      const ftype_t *types, size_t ncols, size_t events)
+{
+    buf_puts(b, "{\"by\":");
+    if (by)
+        put_json_str(b, by, strlen(by));
+    else
+        buf_puts(b, "null");
+    buf_puts(b, ",\"columns\":[");
+    for (size_t j = 0; j < ncols; j++) {
+        buf_puts(b, j ? ",{\"name\":" : "{\"name\":");
+        put_json_str(b, names[j], strlen(names[j]));
+        buf_printf(b, ",\"type\":\"%s\"}", ftype_name(types[j]));
+    }
+    buf_printf(b, "],\"events\":%zu}", events);
 }
 
 /* --------------------------------------------------------- binding */
@@ -399,6 +529,12 @@ static const bind_fn bind_by_type[FT_COUNT_] = {
     [FT_CATEGORY] = bind_text, [FT_DATE] = bind_date,
     [FT_DATETIME] = bind_datetime,
 };
+
+static int bind_cell(sqlite3_stmt *st, int idx, const column_t *c, size_t i)
+{
+    return col_is_null(c, i) ? sqlite3_bind_null(st, idx)
+                             : bind_by_type[c->type](st, idx, c, i);
+}
 
 /* ----------------------------------------------------- materialize */
 
@@ -447,6 +583,14 @@ struct online {
     ftype_t *types;
     char **json_keys; /* "\"name\":" pre-escaped */
     size_t key;       /* index of the entity column */
+    const char *format; /* ONLINE_FORMAT or ONLINE_FORMAT_HIST */
+    /* history (format 3 only) */
+    bool has_hist;
+    char *hist_by;            /* NULL: one series */
+    size_t nhist, nevents;    /* columns; events per meta */
+    char **hist_names;
+    ftype_t *hist_types;
+    sqlite3_stmt *hist_get;   /* the events of ?1 in seq order */
 };
 
 static int online_load(online_t *o, const char *path, ferr_t *e);
@@ -482,7 +626,7 @@ static int exec(sqlite3 *db, const char *sql, const char *path, ferr_t *e)
 
 static int write_meta(sqlite3 *db, const char *path, const table_t *t,
                       const column_t *kc, const char *time_col, size_t nrows,
-                      uint64_t hash, ferr_t *e)
+                      uint64_t hash, const char *history, ferr_t *e)
 {
     sqlite3_stmt *st = NULL;
     buf_t schema = {0};
@@ -503,7 +647,7 @@ static int write_meta(sqlite3 *db, const char *path, const table_t *t,
     gmtime_r(&now, &tm);
     strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
     const char *kv[][2] = {
-        {"format", ONLINE_FORMAT},
+        {"format", history ? ONLINE_FORMAT_HIST : ONLINE_FORMAT},
         {"entity_column", kc->name},
         {"entity_type", ftype_name(kc->type)},
         {"time_column", time_col ? time_col : ""},
@@ -511,11 +655,14 @@ static int write_meta(sqlite3 *db, const char *path, const table_t *t,
         {"row_count", count},
         {"created_at", created},
         {"content_hash", hex},
+        {"history", history},
     };
     if (sqlite3_prepare_v2(db, "INSERT INTO meta(key, value) VALUES (?1, ?2)",
                            -1, &st, NULL) != SQLITE_OK)
         rc = sql_fail(db, e, path, "prepare meta");
     for (size_t k = 0; rc == 0 && k < sizeof(kv) / sizeof(kv[0]); k++) {
+        if (kv[k][1] == NULL)
+            continue;
         sqlite3_bind_text(st, 1, kv[k][0], -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, kv[k][1], -1, SQLITE_STATIC);
         if (sqlite3_step(st) != SQLITE_DONE)
@@ -527,12 +674,74 @@ static int write_meta(sqlite3 *db, const char *path, const table_t *t,
     return rc;
 }
 
+/* The history table, filled in (key, seq) order (appends to its B-tree);
+ * its meta entry into *json. */
+static int build_history(sqlite3 *db, const hist_plan_t *hp,
+                         const char *path, buf_t *json, ferr_t *e)
+{
+    const table_t *ev = hp->ev;
+    const column_t *kc = ev->cols[0];
+    size_t nh = ev->ncols - 1;
+    sqlite3_stmt *ins = NULL;
+    buf_t sql = {0};
+    char **names = xcalloc(nh ? nh : 1, sizeof(*names));
+    ftype_t *types = xcalloc(nh ? nh : 1, sizeof(*types));
+    int64_t seq = 0;
+    int rc;
+
+    buf_puts(&sql, "CREATE TABLE history(key TEXT NOT NULL, seq INTEGER NOT "
+                   "NULL");
+    for (size_t j = 0; j < nh; j++) {
+        const column_t *c = ev->cols[j + 1];
+        names[j] = c->name;
+        types[j] = c->type;
+        buf_puts(&sql, ", ");
+        quote_ident(&sql, c->name);
+        buf_printf(&sql, " %s", sql_type[c->type]);
+    }
+    buf_puts(&sql, ", PRIMARY KEY(key, seq)) WITHOUT ROWID");
+    if ((rc = exec(db, sql.p, path, e)))
+        goto out;
+    buf_reset(&sql);
+    buf_puts(&sql, "INSERT INTO history VALUES (?, ?");
+    for (size_t j = 0; j < nh; j++)
+        buf_puts(&sql, ", ?");
+    buf_putc(&sql, ')');
+    if (sqlite3_prepare_v3(db, sql.p, -1, SQLITE_PREPARE_PERSISTENT, &ins,
+                           NULL) != SQLITE_OK) {
+        rc = sql_fail(db, e, path, "prepare history insert");
+        goto out;
+    }
+    for (size_t r = 0; r < hp->n; r++) {
+        size_t i = hp->rows[r];
+        str_t k = col_str(kc, i);
+        seq = r && str_eq(k, col_str(kc, hp->rows[r - 1])) ? seq + 1 : 0;
+        sqlite3_bind_text64(ins, 1, k.p, k.n, SQLITE_STATIC, SQLITE_UTF8);
+        sqlite3_bind_int64(ins, 2, seq);
+        for (size_t j = 0; j < nh; j++)
+            bind_cell(ins, (int)j + 3, ev->cols[j + 1], i);
+        if (sqlite3_step(ins) != SQLITE_DONE) {
+            rc = sql_fail(db, e, path, "history insert");
+            goto out;
+        }
+        sqlite3_reset(ins);
+    }
+    hist_json(json, hp->by, names, types, nh, hp->n);
+out:
+    sqlite3_finalize(ins);
+    buf_free(&sql);
+    free(names);
+    free(types);
+    return rc;
+}
+
 /* Build the complete store in tmp. */
 static int build_store(const table_t *t, const column_t *kc,
                        const char *time_col, const size_t *rows, size_t n,
-                       uint64_t hash, const char *tmp, const char *path,
-                       ferr_t *e)
+                       const hist_plan_t *hp, uint64_t hash, const char *tmp,
+                       const char *path, ferr_t *e)
 {
+    buf_t hjson = {0};
     sqlite3 *db = NULL;
     sqlite3_stmt *ins = NULL;
     buf_t sql = {0};
@@ -597,10 +806,14 @@ static int build_store(const table_t *t, const column_t *kc,
         }
         sqlite3_reset(ins);
     }
-    if ((rc = write_meta(db, path, t, kc, time_col, n, hash, e)) ||
+    if (hp && (rc = build_history(db, hp, path, &hjson, e)))
+        goto out;
+    if ((rc = write_meta(db, path, t, kc, time_col, n, hash,
+                         hp ? hjson.p : NULL, e)) ||
         (rc = exec(db, "COMMIT", path, e)))
         goto out;
 out:
+    buf_free(&hjson);
     sqlite3_finalize(ins);
     if (db && sqlite3_close(db) != SQLITE_OK && rc == 0)
         rc = ferr_set(e, FERR_EXTERNAL, "%s: closing the new store failed",
@@ -638,14 +851,80 @@ static void build_release(online_build_t *b)
     free(b);
 }
 
+/* Take the store's build lock (flock on "<path>.lock") into *fd. */
+static int store_lock(const char *path, int *fd, ferr_t *e)
+{
+    buf_t lockp = {0};
+    int rc = FERR_OK;
+    buf_printf(&lockp, "%s.lock", path);
+    *fd = open(lockp.p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (*fd < 0) {
+        rc = ferr_set(e, FERR_IO, "%s: %s", lockp.p, strerror(errno));
+    } else {
+        while (flock(*fd, LOCK_EX) != 0) {
+            if (errno != EINTR) {
+                rc = ferr_set(e, FERR_IO, "%s: lock: %s", lockp.p,
+                              strerror(errno));
+                break;
+            }
+        }
+    }
+    buf_free(&lockp);
+    return rc;
+}
+
+/* The history columns' names: not the table's own two, not empty. */
+static int check_hist_names(const table_t *ev, const char *path,
+                            const char *what, ferr_t *e)
+{
+    for (size_t j = 1; j < ev->ncols; j++) {
+        const char *name = ev->cols[j]->name;
+        if (strcasecmp(name, "key") == 0 || strcasecmp(name, "seq") == 0)
+            return ferr_set(e, FERR_USAGE, "%s: %s column '%s': the history "
+                            "table has its own columns key and seq; rename "
+                            "it", path, what, name);
+    }
+    return FERR_OK;
+}
+
+static int check_hist_input(const online_history_in_t *hist,
+                            const char *path, ferr_t *e)
+{
+    const table_t *ev = hist->events;
+    if (ev == NULL || ev->ncols < 2)
+        return ferr_set(e, FERR_USAGE, "%s: history events need a key column "
+                        "and at least one event column", path);
+    if (ev->cols[0]->type != FT_STRING && ev->cols[0]->type != FT_CATEGORY)
+        return ferr_set(e, FERR_TYPE, "%s: history key column '%s' is %s; it "
+                        "must be string (the entity as text)", path,
+                        ev->cols[0]->name, ftype_name(ev->cols[0]->type));
+    for (size_t j = 0; j < ev->ncols; j++)
+        if ((unsigned)ev->cols[j]->type >= FT_COUNT_ ||
+            ev->cols[j]->n != ev->nrows || ev->cols[j]->name[0] == '\0')
+            return ferr_set(e, FERR_TYPE, "%s: history column %zu is "
+                            "malformed", path, j);
+    return check_hist_names(ev, path, "history", e);
+}
+
 int online_prepare(const table_t *t, const char *entity_col,
                    const char *time_col, const char *path,
                    online_stats_t *st, online_build_t **out, ferr_t *e)
 {
+    return online_prepare_with_history(t, entity_col, time_col, NULL, path,
+                                       st, out, e);
+}
+
+int online_prepare_with_history(const table_t *t, const char *entity_col,
+                                const char *time_col,
+                                const online_history_in_t *hist,
+                                const char *path, online_stats_t *st,
+                                online_build_t **out, ferr_t *e)
+{
     online_stats_t local = {0};
     const column_t *kc, *tc = NULL;
     size_t *rows = NULL, n = 0;
-    buf_t lockp = {0};
+    hist_plan_t hplan = {0}, *hp = NULL;
+    const char *format = hist ? ONLINE_FORMAT_HIST : ONLINE_FORMAT;
     online_build_t *b;
     int rc = FERR_OK;
     double t0 = now_seconds();
@@ -679,6 +958,8 @@ int online_prepare(const table_t *t, const char *entity_col,
             t->cols[j]->n != t->nrows || t->cols[j]->name[0] == '\0')
             return ferr_set(e, FERR_TYPE, "%s: column %zu is malformed", path,
                             j);
+    if (hist && (rc = check_hist_input(hist, path, e)))
+        return rc;
 
     {
         /* the store is replaced by a rename: only ever over a file */
@@ -689,22 +970,20 @@ int online_prepare(const table_t *t, const char *entity_col,
     }
     rows = pick_latest(kc, tc, t->nrows, &n, &st->null_keys);
     st->entities = n;
-    st->content_hash = content_hash(t, entity_col, rows, n);
+    st->content_hash = content_hash(t, entity_col, format, rows, n);
+    if (hist) {
+        hp = &hplan;
+        hp->ev = hist->events;
+        hp->by = hist->by;
+        hist_order(hp);
+        st->content_hash = hash_history(st->content_hash, hp);
+        st->events = hp->n;
+    }
 
     b = xcalloc(1, sizeof(*b));
     b->path = xstrdup(path);
-    buf_printf(&lockp, "%s.lock", path);
-    b->lockfd = open(lockp.p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (b->lockfd < 0) {
-        rc = ferr_set(e, FERR_IO, "%s: %s", lockp.p, strerror(errno));
+    if ((rc = store_lock(path, &b->lockfd, e)))
         goto out;
-    }
-    while (flock(b->lockfd, LOCK_EX) != 0) {
-        if (errno != EINTR) {
-            rc = ferr_set(e, FERR_IO, "%s: lock: %s", lockp.p, strerror(errno));
-            goto out;
-        }
-    }
     remove_stale_temps(path);
     if (store_holds(path, st->content_hash, st)) {
         st->unchanged = true;
@@ -712,7 +991,7 @@ int online_prepare(const table_t *t, const char *entity_col,
     }
     buf_printf(&b->tmp, "%s.tmp.%ld", path, (long)getpid());
     unlink(b->tmp.p);
-    rc = build_store(t, kc, time_col, rows, n, st->content_hash, b->tmp.p,
+    rc = build_store(t, kc, time_col, rows, n, hp, st->content_hash, b->tmp.p,
                      path, e);
     if (rc == 0)
         rc = fsync_path(b->tmp.p, e);
@@ -721,8 +1000,8 @@ int online_prepare(const table_t *t, const char *entity_col,
         buf_reset(&b->tmp);
     }
 out:
-    buf_free(&lockp);
     free(rows);
+    free(hplan.rows);
     st->seconds = now_seconds() - t0;
     if (rc) {
         build_release(b);
@@ -784,6 +1063,12 @@ int online_materialize(const table_t *t, const char *entity_col,
 
 static void online_free_fields(online_t *o)
 {
+    sqlite3_finalize(o->hist_get);
+    for (size_t j = 0; j < o->nhist; j++)
+        free(o->hist_names[j]);
+    free(o->hist_names);
+    free(o->hist_types);
+    free(o->hist_by);
     sqlite3_finalize(o->get);
     sqlite3_close(o->db);
     for (size_t j = 0; j < o->ncols; j++) {
@@ -807,6 +1092,57 @@ static char *meta_get(sqlite3 *db, const char *key)
     }
     sqlite3_finalize(st);
     return v;
+}
+
+/* meta `history` into o, and the per-key lookup prepared once. */
+static int load_history(online_t *o, const char *path, ferr_t *e)
+{
+    char *text = meta_get(o->db, "history");
+    json_t *js = text ? json_loads(text, 0, NULL) : NULL;
+    json_t *cols = json_object_get(js, "columns");
+    json_t *by = json_object_get(js, "by");
+    json_t *events = json_object_get(js, "events");
+    buf_t sql = {0};
+    int rc = FERR_OK;
+
+    if (!json_is_object(js) || !json_is_array(cols) ||
+        json_array_size(cols) == 0 || !(json_is_null(by) || json_is_string(by))
+        || !json_is_integer(events) || json_integer_value(events) < 0) {
+        rc = corrupt(e, path, "meta history is missing or malformed");
+        goto out;
+    }
+    o->has_hist = true;
+    o->hist_by = json_is_string(by) ? xstrdup(json_string_value(by)) : NULL;
+    o->nevents = (size_t)json_integer_value(events);
+    o->hist_names = xcalloc(json_array_size(cols), sizeof(char *));
+    o->hist_types = xcalloc(json_array_size(cols), sizeof(ftype_t));
+    buf_puts(&sql, "SELECT ");
+    for (size_t j = 0; j < json_array_size(cols); j++) {
+        json_t *c = json_array_get(cols, j);
+        const char *name = json_string_value(json_object_get(c, "name"));
+        const char *type = json_string_value(json_object_get(c, "type"));
+        int ty = type ? ftype_parse(str_from(type)) : -1;
+        if (name == NULL || ty < 0) {
+            rc = corrupt(e, path, "meta history column %zu is malformed", j);
+            goto out;
+        }
+        o->hist_names[j] = xstrdup(name);
+        o->hist_types[j] = (ftype_t)ty;
+        o->nhist = j + 1;
+        if (j)
+            buf_puts(&sql, ", ");
+        quote_ident(&sql, name);
+    }
+    buf_puts(&sql, " FROM history WHERE key = ?1 ORDER BY seq");
+    if (sqlite3_prepare_v3(o->db, sql.p, -1, SQLITE_PREPARE_PERSISTENT,
+                           &o->hist_get, NULL) != SQLITE_OK)
+        rc = ferr_set(e, FERR_CORRUPT, "%s: history table does not match the "
+                      "meta history: %s", path, sqlite3_errmsg(o->db));
+out:
+    json_decref(js);
+    free(text);
+    buf_free(&sql);
+    return rc;
 }
 
 /* Open path into o (fields zeroed on entry). */
@@ -846,18 +1182,23 @@ static int online_load(online_t *o, const char *path, ferr_t *e)
         goto out;
     }
     if (format && strncmp(format, "ferry-online-", 13) == 0 &&
-        strcmp(format, ONLINE_FORMAT) != 0) {
+        strcmp(format, ONLINE_FORMAT) != 0 &&
+        strcmp(format, ONLINE_FORMAT_HIST) != 0) {
         rc = ferr_set(e, FERR_UNSUPPORTED, "%s: online store of format '%s'; "
-                      "this ferry reads '%s' (`ferry features build` "
-                      "rebuilds it)", path, format, ONLINE_FORMAT);
+                      "this ferry reads '%s' and '%s' (`ferry features "
+                      "build` rebuilds it)", path, format, ONLINE_FORMAT,
+                      ONLINE_FORMAT_HIST);
         goto out;
     }
     ecol = meta_get(o->db, "entity_column");
     schema = meta_get(o->db, "schema");
     count = meta_get(o->db, "row_count");
     hash = meta_get(o->db, "content_hash");
-    if (format == NULL || strcmp(format, ONLINE_FORMAT) != 0 || !ecol ||
-        !schema || !count || !hash) {
+    if (format && strcmp(format, ONLINE_FORMAT) == 0)
+        o->format = ONLINE_FORMAT;
+    else if (format && strcmp(format, ONLINE_FORMAT_HIST) == 0)
+        o->format = ONLINE_FORMAT_HIST;
+    if (o->format == NULL || !ecol || !schema || !count || !hash) {
         rc = ferr_set(e, FERR_CORRUPT, "%s: not a ferry online store (meta "
                       "table missing or of another format)", path);
         goto out;
@@ -922,6 +1263,8 @@ static int online_load(online_t *o, const char *path, ferr_t *e)
                            &o->get, NULL) != SQLITE_OK)
         rc = ferr_set(e, FERR_CORRUPT, "%s: features table does not match the "
                       "meta schema: %s", path, sqlite3_errmsg(o->db));
+    else if (strcmp(o->format, ONLINE_FORMAT_HIST) == 0)
+        rc = load_history(o, path, e);
 out:
     json_decref(js);
     free(format);
@@ -991,14 +1334,102 @@ static int cell_of_sql(sqlite3_stmt *st, int j, ftype_t type, cell_t *out)
     return 0;
 }
 
-int online_verify(online_t *o, ferr_t *e)
+/* The content hash recomputed from what db holds (the store o describes,
+ * or a copy of it being pushed to), counting the rows of features and
+ * history. */
+static int rehash(const online_t *o, sqlite3 *db, uint64_t *hash,
+                  size_t *rows, size_t *events, ferr_t *e)
 {
     sqlite3_stmt *st = NULL;
     buf_t sql = {0};
-    uint64_t h = hash_head(o->names[o->key]);
-    size_t rows = 0;
+    uint64_t h = hash_head(o->format, o->names[o->key]);
     int rc = FERR_OK, step;
     cell_t cell;
+
+    *rows = *events = 0;
+    buf_puts(&sql, "SELECT ");
+    for (size_t j = 0; j < o->ncols; j++) {
+        if (j)
+            buf_puts(&sql, ", ");
+        quote_ident(&sql, o->names[j]);
+        h = hash_column(h, o->names[j], o->types[j]);
+    }
+    buf_puts(&sql, " FROM features ORDER BY ");
+    quote_ident(&sql, o->names[o->key]);
+    if (sqlite3_prepare_v2(db, sql.p, -1, &st, NULL) != SQLITE_OK) {
+        rc = corrupt(e, o->path, "%s", sqlite3_errmsg(db));
+        goto out;
+    }
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        for (size_t j = 0; j < o->ncols; j++) {
+            if (cell_of_sql(st, (int)j, o->types[j], &cell) != 0) {
+                rc = corrupt(e, o->path, "row %zu: column '%s' holds a value "
+                             "that is not %s", *rows + 1, o->names[j],
+                             ftype_name(o->types[j]));
+                goto out;
+            }
+            h = hash_cell(h, o->types[j], &cell);
+        }
+        (*rows)++;
+    }
+    if (step != SQLITE_DONE) {
+        rc = corrupt(e, o->path, "%s", sqlite3_errmsg(db));
+        goto out;
+    }
+    if (!o->has_hist)
+        goto out;
+    /* the events, in the order of the history table's B-tree */
+    sqlite3_finalize(st);
+    st = NULL;
+    buf_reset(&sql);
+    h = hash_hist_head(h, o->hist_by);
+    buf_puts(&sql, "SELECT key, seq");
+    for (size_t j = 0; j < o->nhist; j++) {
+        buf_puts(&sql, ", ");
+        quote_ident(&sql, o->hist_names[j]);
+        h = hash_column(h, o->hist_names[j], o->hist_types[j]);
+    }
+    buf_puts(&sql, " FROM history ORDER BY key, seq");
+    if (sqlite3_prepare_v2(db, sql.p, -1, &st, NULL) != SQLITE_OK) {
+        rc = corrupt(e, o->path, "history: %s", sqlite3_errmsg(db));
+        goto out;
+    }
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (sqlite3_column_type(st, 0) != SQLITE_TEXT ||
+            sqlite3_column_type(st, 1) != SQLITE_INTEGER) {
+            rc = corrupt(e, o->path, "history event %zu: key or seq of the "
+                         "wrong type", *events + 1);
+            goto out;
+        }
+        h = hash_event_key(h, (const char *)sqlite3_column_text(st, 0),
+                           (size_t)sqlite3_column_bytes(st, 0),
+                           sqlite3_column_int64(st, 1));
+        for (size_t j = 0; j < o->nhist; j++) {
+            if (cell_of_sql(st, (int)j + 2, o->hist_types[j], &cell) != 0) {
+                rc = corrupt(e, o->path, "history event %zu: column '%s' "
+                             "holds a value that is not %s", *events + 1,
+                             o->hist_names[j], ftype_name(o->hist_types[j]));
+                goto out;
+            }
+            h = hash_cell(h, o->hist_types[j], &cell);
+        }
+        (*events)++;
+    }
+    if (step != SQLITE_DONE)
+        rc = corrupt(e, o->path, "history: %s", sqlite3_errmsg(db));
+out:
+    sqlite3_finalize(st);
+    buf_free(&sql);
+    *hash = h;
+    return rc;
+}
+
+int online_verify(online_t *o, ferr_t *e)
+{
+    sqlite3_stmt *st = NULL;
+    uint64_t h;
+    size_t rows, events;
+    int rc = FERR_OK;
 
     /* the pages: b-tree structure, cell and record formats, free list */
     if (sqlite3_prepare_v2(o->db, "PRAGMA quick_check(1)", -1, &st, NULL) !=
@@ -1013,47 +1444,21 @@ int online_verify(online_t *o, ferr_t *e)
         rc = corrupt(e, o->path, "%s", what);
     }
     sqlite3_finalize(st);
-    st = NULL;
     if (rc)
         return rc;
     /* the rows: the content hash again, from what the file holds */
-    buf_puts(&sql, "SELECT ");
-    for (size_t j = 0; j < o->ncols; j++) {
-        if (j)
-            buf_puts(&sql, ", ");
-        quote_ident(&sql, o->names[j]);
-        h = hash_column(h, o->names[j], o->types[j]);
-    }
-    buf_puts(&sql, " FROM features ORDER BY ");
-    quote_ident(&sql, o->names[o->key]);
-    if (sqlite3_prepare_v2(o->db, sql.p, -1, &st, NULL) != SQLITE_OK) {
-        rc = corrupt(e, o->path, "%s", sqlite3_errmsg(o->db));
-        goto out;
-    }
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        for (size_t j = 0; j < o->ncols; j++) {
-            if (cell_of_sql(st, (int)j, o->types[j], &cell) != 0) {
-                rc = corrupt(e, o->path, "row %zu: column '%s' holds a value "
-                             "that is not %s", rows + 1, o->names[j],
-                             ftype_name(o->types[j]));
-                goto out;
-            }
-            h = hash_cell(h, o->types[j], &cell);
-        }
-        rows++;
-    }
-    if (step != SQLITE_DONE)
-        rc = corrupt(e, o->path, "%s", sqlite3_errmsg(o->db));
-    else if (rows != o->nrows)
-        rc = corrupt(e, o->path, "it holds %zu rows, its meta table says %zu",
-                     rows, o->nrows);
-    else if (h != o->content_hash)
-        rc = corrupt(e, o->path, "its rows do not hash to the content_hash "
-                     "it was built with (edited or damaged since)");
-out:
-    sqlite3_finalize(st);
-    buf_free(&sql);
-    return rc;
+    if ((rc = rehash(o, o->db, &h, &rows, &events, e)))
+        return rc;
+    if (rows != o->nrows)
+        return corrupt(e, o->path, "it holds %zu rows, its meta table says "
+                       "%zu", rows, o->nrows);
+    if (o->has_hist && events != o->nevents)
+        return corrupt(e, o->path, "its history holds %zu events, its meta "
+                       "table says %zu", events, o->nevents);
+    if (h != o->content_hash)
+        return corrupt(e, o->path, "its rows do not hash to the content_hash "
+                       "it was built with (edited or damaged since)");
+    return FERR_OK;
 }
 
 int online_refresh(online_t *o, bool *changed, ferr_t *e)
@@ -1112,6 +1517,52 @@ static int wrong_class(online_t *o, size_t j, ferr_t *e)
                     "not %s", o->path, o->names[j], ftype_name(o->types[j]));
 }
 
+/* Value j of st's current row into row i of c (rows filled in order);
+ * -1 if SQLite holds another storage class there or a malformed date. */
+static int cell_into(sqlite3_stmt *st, int j, column_t *c, size_t i)
+{
+    int cls = sqlite3_column_type(st, j);
+    const char *txt;
+    size_t len;
+    if (cls == SQLITE_NULL) {
+        col_set_null(c, i);
+        if (c->type == FT_STRING)
+            col_str_append(c, i, NULL, 0);
+        return 0;
+    }
+    if (cls != sql_class[c->type])
+        return -1;
+    switch (c->type) {
+    case FT_INT:
+        c->i64[i] = sqlite3_column_int64(st, j);
+        return 0;
+    case FT_FLOAT:
+        c->f64[i] = sqlite3_column_double(st, j);
+        return 0;
+    case FT_BOOL:
+        c->u8[i] = sqlite3_column_int64(st, j) != 0;
+        return 0;
+    default:
+        break;
+    }
+    txt = (const char *)sqlite3_column_text(st, j);
+    len = (size_t)sqlite3_column_bytes(st, j);
+    switch (c->type) {
+    case FT_STRING:
+        col_str_append(c, i, txt, len);
+        return 0;
+    case FT_CATEGORY:
+        c->code[i] = dict_intern(c->dict, txt, len);
+        return 0;
+    case FT_DATE:
+        return store_parse_date(txt, len, &c->i64[i]) == 0 ? 0 : -1;
+    case FT_DATETIME:
+        return store_parse_datetime(txt, len, &c->i64[i]) == 0 ? 0 : -1;
+    default:
+        return -1;
+    }
+}
+
 int online_get(online_t *o, const char *entity, table_t **row, ferr_t *e)
 {
     table_t *t;
@@ -1120,45 +1571,11 @@ int online_get(online_t *o, const char *entity, table_t **row, ferr_t *e)
     if ((rc = lookup(o, entity, e)) != FERR_OK)
         return rc;
     t = table_new();
-    for (size_t j = 0; j < o->ncols && rc == 0; j++) {
+    for (size_t j = 0; j < o->ncols; j++) {
         column_t *c = col_new(o->names[j], o->types[j], 1);
-        int cls = sqlite3_column_type(o->get, (int)j);
         table_add(t, c, NULL);
-        if (cls == SQLITE_NULL) {
-            col_set_null(c, 0);
-            continue;
-        }
-        if (cls != sql_class[c->type]) {
+        if (cell_into(o->get, (int)j, c, 0) != 0) {
             rc = wrong_class(o, j, e);
-            break;
-        }
-        const char *txt = (const char *)sqlite3_column_text(o->get, (int)j);
-        size_t len = (size_t)sqlite3_column_bytes(o->get, (int)j);
-        switch (c->type) {
-        case FT_INT:
-            c->i64[0] = sqlite3_column_int64(o->get, (int)j);
-            break;
-        case FT_FLOAT:
-            c->f64[0] = sqlite3_column_double(o->get, (int)j);
-            break;
-        case FT_BOOL:
-            c->u8[0] = sqlite3_column_int64(o->get, (int)j) != 0;
-            break;
-        case FT_STRING:
-            col_str_append(c, 0, txt, len);
-            break;
-        case FT_CATEGORY:
-            c->code[0] = dict_intern(c->dict, txt, len);
-            break;
-        case FT_DATE:
-            if (store_parse_date(txt, len, &c->i64[0]) != 0)
-                rc = wrong_class(o, j, e);
-            break;
-        case FT_DATETIME:
-            if (store_parse_datetime(txt, len, &c->i64[0]) != 0)
-                rc = wrong_class(o, j, e);
-            break;
-        default:
             break;
         }
     }
@@ -1226,5 +1643,547 @@ int online_get_json(online_t *o, const char *entity, buf_t *dst, ferr_t *e)
         rc = ferr_set(e, FERR_LIMIT, "entity '%s': JSON row of %zu bytes "
                       "does not fit the output buffer", entity, tmp.n);
     buf_free(&tmp);
+    return rc;
+}
+
+/* ----------------------------------------------------------- history */
+
+bool online_has_history(const online_t *o)
+{
+    return o->has_hist;
+}
+
+const char *online_history_by(const online_t *o)
+{
+    return o->hist_by;
+}
+
+size_t online_history_columns(const online_t *o, const char ***names,
+                              const ftype_t **types)
+{
+    if (names)
+        *names = (const char **)o->hist_names;
+    if (types)
+        *types = o->hist_types;
+    return o->nhist;
+}
+
+/* Room for cap rows in c, which online_history fills in order: c->n
+ * becomes cap (set to the rows filled at the end). */
+static void col_reserve(column_t *c, size_t cap)
+{
+    size_t old = c->n;
+    switch (c->type) {
+    case FT_FLOAT:
+        c->f64 = xrealloc(c->f64, cap * sizeof(*c->f64));
+        break;
+    case FT_BOOL:
+        c->u8 = xrealloc(c->u8, cap);
+        break;
+    case FT_STRING:
+        c->off = xrealloc(c->off, (cap + 1) * sizeof(*c->off));
+        break;
+    case FT_CATEGORY:
+        c->code = xrealloc(c->code, cap * sizeof(*c->code));
+        break;
+    default:
+        c->i64 = xrealloc(c->i64, cap * sizeof(*c->i64));
+        break;
+    }
+    if (c->null) {
+        c->null = xrealloc(c->null, cap);
+        memset(c->null + old, 0, cap - old);
+    }
+    c->n = cap;
+}
+
+int online_history(online_t *o, const char *key, table_t **out, ferr_t *e)
+{
+    /* Histories are short (a customer's loans, a series' last months):
+     * one allocation per column covers most, doubling covers the rest. */
+    size_t cap = 32, n = 0;
+    table_t *t;
+    int step, rc = FERR_OK;
+
+    *out = NULL;
+    if (!o->has_hist)
+        return ferr_set(e, FERR_NOTFOUND, "%s: the online store holds no "
+                        "history (it was built without one)", o->path);
+    t = table_new();
+    for (size_t j = 0; j < o->nhist; j++)
+        table_add(t, col_new(o->hist_names[j], o->hist_types[j], cap), NULL);
+    sqlite3_reset(o->hist_get);
+    sqlite3_bind_text(o->hist_get, 1, key, -1, SQLITE_STATIC);
+    while ((step = sqlite3_step(o->hist_get)) == SQLITE_ROW) {
+        if (n == cap) {
+            cap *= 2;
+            for (size_t j = 0; j < o->nhist; j++)
+                col_reserve(t->cols[j], cap);
+        }
+        for (size_t j = 0; j < o->nhist; j++) {
+            if (cell_into(o->hist_get, (int)j, t->cols[j], n) != 0) {
+                rc = corrupt(e, o->path, "history of '%s': column '%s' holds "
+                             "a value that is not %s", key, o->hist_names[j],
+                             ftype_name(o->hist_types[j]));
+                goto out;
+            }
+        }
+        n++;
+    }
+    if (step != SQLITE_DONE)
+        rc = is_damage(step)
+                 ? corrupt(e, o->path, "history: %s", sqlite3_errmsg(o->db))
+                 : ferr_set(e, FERR_EXTERNAL, "%s: history: %s", o->path,
+                            sqlite3_errmsg(o->db));
+out:
+    sqlite3_reset(o->hist_get);
+    if (rc) {
+        table_free(t);
+        return rc;
+    }
+    for (size_t j = 0; j < o->nhist; j++)
+        t->cols[j]->n = n;
+    t->nrows = n;
+    *out = t;
+    return FERR_OK;
+}
+
+/* -------------------------------------------------------------- push
+ *
+ * The store file is only ever replaced (readers hold it open with
+ * immutable=1), so a push works on a copy under the build's temporary
+ * name and lock, and renames it over the store like a build does.  The
+ * content hash is recomputed from the copy with the same function as
+ * online_verify, so it is exactly the hash a fresh build of the same
+ * content writes (the pages differ, the content does not). */
+
+/* Test-only crash points, like the registry's (registry/reg_int.h):
+ * FERRY_FAULT=push:<point> ends the process there as a kill -9 would
+ * (exit 86); push:<point>:fail makes the step after it fail with ENOSPC.
+ * Points: after-copy (the temporary exists, nothing written to it yet),
+ * before-rename (the new store complete and fsynced). */
+#define PUSH_FAULT_EXIT 86
+
+static int push_fault(const char *point, ferr_t *e)
+{
+    const char *want = getenv("FERRY_FAULT");
+    size_t m = strlen(point);
+    if (want == NULL || strncmp(want, "push:", 5) != 0 ||
+        strncmp(want + 5, point, m) != 0)
+        return FERR_OK;
+    want += 5 + m;
+    if (*want == '\0')
+        _exit(PUSH_FAULT_EXIT);
+    if (strcmp(want, ":fail") == 0)
+        return ferr_set(e, FERR_IO, "push:%s: %s (injected by FERRY_FAULT)",
+                        point, strerror(ENOSPC));
+    return FERR_OK;
+}
+
+/* in's columns from first on are exactly the store's n columns (names,
+ * types), in any order; map[j] is the index in `in` of store column j. */
+static int match_layout(const table_t *in, size_t first, char *const *names,
+                        const ftype_t *types, size_t n, const char *path,
+                        const char *what, size_t *map, ferr_t *e)
+{
+    for (size_t k = 0; k < in->ncols; k++)
+        if ((unsigned)in->cols[k]->type >= FT_COUNT_ ||
+            in->cols[k]->n != in->nrows)
+            return ferr_set(e, FERR_TYPE, "%s: %s column %zu is malformed",
+                            path, what, k);
+    for (size_t j = 0; j < n; j++) {
+        int k = table_index(in, names[j]);
+        if (k < (int)first)
+            return ferr_set(e, FERR_USAGE, "%s: %s have no column '%s' (%s "
+                            "in the store)", path, what, names[j],
+                            ftype_name(types[j]));
+        if (in->cols[k]->type != types[j])
+            return ferr_set(e, FERR_USAGE, "%s: %s column '%s' is %s; the "
+                            "store has it as %s", path, what, names[j],
+                            ftype_name(in->cols[k]->type),
+                            ftype_name(types[j]));
+        map[j] = (size_t)k;
+    }
+    for (size_t k = first; k < in->ncols; k++) {
+        size_t j = 0;
+        while (j < n && strcmp(names[j], in->cols[k]->name) != 0)
+            j++;
+        if (j == n)
+            return ferr_set(e, FERR_USAGE, "%s: %s column '%s' is not in the "
+                            "store", path, what, in->cols[k]->name);
+    }
+    return FERR_OK;
+}
+
+/* Whether rows a and b of ev are the same event: key and mapped columns
+ * equal as the store keeps them (NaN as null, -0.0 as 0.0). */
+static bool event_eq(const table_t *ev, const size_t *map, size_t nh,
+                     size_t a, size_t b)
+{
+    char ta[STORE_FMT_MAX], tb[STORE_FMT_MAX];
+    cell_t x, y;
+    if (!str_eq(col_str(ev->cols[0], a), col_str(ev->cols[0], b)))
+        return false;
+    for (size_t j = 0; j < nh; j++) {
+        const column_t *c = ev->cols[map[j]];
+        cell_of_column(c, a, &x, ta);
+        cell_of_column(c, b, &y, tb);
+        if (x.null != y.null)
+            return false;
+        if (x.null)
+            continue;
+        if (c->type == FT_FLOAT ? x.f != y.f
+            : x.s ? x.n != y.n || memcmp(x.s, y.s, x.n) != 0
+                  : x.i != y.i)
+            return false;
+    }
+    return true;
+}
+
+static uint64_t event_hash(const table_t *ev, const size_t *map, size_t nh,
+                           size_t i)
+{
+    char tmp[STORE_FMT_MAX];
+    cell_t cell;
+    str_t k = col_str(ev->cols[0], i);
+    uint64_t h = store_hash(STORE_HASH_INIT, k.p, k.n);
+    for (size_t j = 0; j < nh; j++) {
+        const column_t *c = ev->cols[map[j]];
+        cell_of_column(c, i, &cell, tmp);
+        h = hash_cell(h, c->type, &cell);
+    }
+    return h;
+}
+
+/* occ[i]: 1 + the number of earlier rows of ev that are the same event.
+ * Pushing is idempotent per occurrence: the k-th copy of an event in the
+ * file is appended only while the store holds fewer than k copies, so a
+ * file pushed twice adds nothing, and an event that really happened twice
+ * (two equal rows in the source) is kept twice, as a build would. */
+static size_t *occurrences(const table_t *ev, const size_t *map, size_t nh)
+{
+    size_t n = ev->nrows, ns = 16;
+    size_t *occ = xcalloc(n ? n : 1, sizeof(*occ));
+    size_t *slot; /* row + 1 of the first copy of an event, 0 empty */
+    size_t *copies = xcalloc(n ? n : 1, sizeof(*copies)); /* by first */
+    uint64_t *hash = xmalloc((n ? n : 1) * sizeof(*hash));
+
+    while (ns < 2 * n)
+        ns *= 2;
+    slot = xcalloc(ns, sizeof(*slot));
+    for (size_t i = 0; i < n; i++) {
+        size_t s;
+        if (col_is_null(ev->cols[0], i))
+            continue;
+        hash[i] = event_hash(ev, map, nh, i);
+        s = (size_t)(hash[i] >> 7) & (ns - 1);
+        while (slot[s] && !(hash[slot[s] - 1] == hash[i] &&
+                            event_eq(ev, map, nh, slot[s] - 1, i)))
+            s = (s + 1) & (ns - 1);
+        if (slot[s] == 0)
+            slot[s] = i + 1;
+        occ[i] = ++copies[slot[s] - 1];
+    }
+    free(slot);
+    free(copies);
+    free(hash);
+    return occ;
+}
+
+static int copy_file(const char *from, const char *to, ferr_t *e)
+{
+    char *chunk = xmalloc(1 << 20);
+    struct stat sb;
+    int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, rc = FERR_OK;
+    ssize_t got;
+
+    if (in < 0 || fstat(in, &sb) != 0) {
+        rc = ferr_set(e, FERR_IO, "%s: %s", from, strerror(errno));
+        goto done;
+    }
+    out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+               sb.st_mode & 0777);
+    if (out < 0) {
+        rc = ferr_set(e, FERR_IO, "%s: %s", to, strerror(errno));
+        goto done;
+    }
+    while ((got = read(in, chunk, 1 << 20)) != 0) {
+        if (got < 0) {
+            if (errno == EINTR)
+                continue;
+            rc = ferr_set(e, FERR_IO, "%s: read: %s", from, strerror(errno));
+            goto done;
+        }
+        for (ssize_t off = 0; off < got;) {
+            ssize_t w = write(out, chunk + off, (size_t)(got - off));
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w < 0) {
+                rc = ferr_set(e, FERR_IO, "%s: write: %s", to,
+                              strerror(errno));
+                goto done;
+            }
+            off += w;
+        }
+    }
+done:
+    if (in >= 0)
+        close(in);
+    if (out >= 0 && close(out) != 0 && rc == 0)
+        rc = ferr_set(e, FERR_IO, "%s: close: %s", to, strerror(errno));
+    free(chunk);
+    return rc;
+}
+
+static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st,
+                   const char *path, ferr_t *e)
+{
+    if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK)
+        return sql_fail(db, e, path, sql);
+    return FERR_OK;
+}
+
+/* The events of ev (columns mapped to the store's history by map) not
+ * already in the copy, appended after their key's last event. */
+static int push_events(sqlite3 *db, const online_t *src, const table_t *ev,
+                       const size_t *map, size_t *added, ferr_t *e)
+{
+    sqlite3_stmt *cnt = NULL, *ins = NULL;
+    buf_t q = {0}, w = {0};
+    size_t *occ = occurrences(ev, map, src->nhist);
+    int rc;
+
+    /* "IS" so that a null matches a null */
+    buf_puts(&q, "SELECT count(*) FROM history WHERE key = ?1");
+    buf_puts(&w, "INSERT INTO history VALUES (?1, (SELECT coalesce(max(seq), "
+                 "-1) + 1 FROM history WHERE key = ?1)");
+    for (size_t j = 0; j < src->nhist; j++) {
+        buf_puts(&q, " AND ");
+        quote_ident(&q, src->hist_names[j]);
+        buf_printf(&q, " IS ?%zu", j + 2);
+        buf_printf(&w, ", ?%zu", j + 2);
+    }
+    buf_putc(&w, ')');
+    if ((rc = prepare(db, q.p, &cnt, src->path, e)) ||
+        (rc = prepare(db, w.p, &ins, src->path, e)))
+        goto out;
+    for (size_t i = 0; i < ev->nrows; i++) {
+        str_t k = col_str(ev->cols[0], i);
+        if (col_is_null(ev->cols[0], i))
+            continue;
+        sqlite3_bind_text64(cnt, 1, k.p, k.n, SQLITE_STATIC, SQLITE_UTF8);
+        for (size_t j = 0; j < src->nhist; j++)
+            bind_cell(cnt, (int)j + 2, ev->cols[map[j]], i);
+        if (sqlite3_step(cnt) != SQLITE_ROW) {
+            rc = sql_fail(db, e, src->path, "push: history lookup");
+            goto out;
+        }
+        bool have = (size_t)sqlite3_column_int64(cnt, 0) >= occ[i];
+        sqlite3_reset(cnt);
+        if (have)
+            continue;
+        sqlite3_bind_text64(ins, 1, k.p, k.n, SQLITE_STATIC, SQLITE_UTF8);
+        for (size_t j = 0; j < src->nhist; j++)
+            bind_cell(ins, (int)j + 2, ev->cols[map[j]], i);
+        if (sqlite3_step(ins) != SQLITE_DONE) {
+            rc = sql_fail(db, e, src->path, "push: history insert");
+            goto out;
+        }
+        sqlite3_reset(ins);
+        (*added)++;
+    }
+out:
+    sqlite3_finalize(cnt);
+    sqlite3_finalize(ins);
+    buf_free(&q);
+    buf_free(&w);
+    free(occ);
+    return rc;
+}
+
+/* Each row of latest inserted or replacing its entity's row (a later row
+ * of the same entity wins); rows with a null entity are skipped, as a
+ * build skips them. */
+static int push_latest(sqlite3 *db, const online_t *src, const table_t *lt,
+                       const size_t *map, ferr_t *e)
+{
+    sqlite3_stmt *ins = NULL;
+    buf_t q = {0};
+    const column_t *kc = lt->cols[map[src->key]];
+    int rc;
+
+    buf_puts(&q, "INSERT OR REPLACE INTO features VALUES (");
+    for (size_t j = 0; j < src->ncols; j++)
+        buf_puts(&q, j ? ", ?" : "?");
+    buf_putc(&q, ')');
+    if ((rc = prepare(db, q.p, &ins, src->path, e)))
+        goto out;
+    for (size_t i = 0; i < lt->nrows; i++) {
+        if (col_is_null(kc, i))
+            continue;
+        for (size_t j = 0; j < src->ncols; j++)
+            bind_cell(ins, (int)j + 1, lt->cols[map[j]], i);
+        if (sqlite3_step(ins) != SQLITE_DONE) {
+            rc = sql_fail(db, e, src->path, "push: features insert");
+            goto out;
+        }
+        sqlite3_reset(ins);
+    }
+out:
+    sqlite3_finalize(ins);
+    buf_free(&q);
+    return rc;
+}
+
+/* meta's counts, hash, history entry and created_at for the new content. */
+static int push_meta(sqlite3 *db, const online_t *src, size_t rows,
+                     size_t events, uint64_t hash, ferr_t *e)
+{
+    sqlite3_stmt *up = NULL;
+    buf_t hj = {0};
+    char hex[24], count[24], created[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    int rc;
+
+    snprintf(hex, sizeof(hex), "%016" PRIx64, hash);
+    snprintf(count, sizeof(count), "%zu", rows);
+    gmtime_r(&now, &tm);
+    strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (src->has_hist)
+        hist_json(&hj, src->hist_by, src->hist_names, src->hist_types,
+                  src->nhist, events);
+    const char *kv[][2] = {
+        {"row_count", count},
+        {"content_hash", hex},
+        {"created_at", created},
+        {"history", src->has_hist ? hj.p : NULL},
+    };
+    if ((rc = prepare(db, "UPDATE meta SET value = ?2 WHERE key = ?1", &up,
+                      src->path, e)))
+        goto out;
+    for (size_t k = 0; rc == 0 && k < sizeof(kv) / sizeof(kv[0]); k++) {
+        if (kv[k][1] == NULL)
+            continue;
+        sqlite3_bind_text(up, 1, kv[k][0], -1, SQLITE_STATIC);
+        sqlite3_bind_text(up, 2, kv[k][1], -1, SQLITE_STATIC);
+        if (sqlite3_step(up) != SQLITE_DONE || sqlite3_changes(db) != 1)
+            rc = sql_fail(db, e, src->path, "push: update meta");
+        sqlite3_reset(up);
+    }
+out:
+    sqlite3_finalize(up);
+    buf_free(&hj);
+    return rc;
+}
+
+int online_push(const char *path, const table_t *events, const table_t *latest,
+                size_t *added, ferr_t *e)
+{
+    online_t src = {0};
+    buf_t tmp = {0};
+    sqlite3 *db = NULL;
+    size_t *emap = NULL, *lmap = NULL, rows, nev;
+    uint64_t h;
+    int lockfd = -1, rc;
+
+    *added = 0;
+    if ((rc = store_lock(path, &lockfd, e)))
+        goto out;
+    remove_stale_temps(path);
+    /* the store as it is, checked: a damaged store is rebuilt, not pushed
+     * to (a new hash over damaged rows would hide the damage) */
+    rc = online_load(&src, path, e);
+    src.path = (char *)path;
+    if (rc || (rc = online_verify(&src, e)))
+        goto out;
+    if (events) {
+        if (!src.has_hist) {
+            rc = ferr_set(e, FERR_USAGE, "%s: the online store holds no "
+                          "history to push events to (it was built without "
+                          "one)", path);
+            goto out;
+        }
+        if (events->ncols == 0 || (events->cols[0]->type != FT_STRING &&
+                                   events->cols[0]->type != FT_CATEGORY)) {
+            rc = ferr_set(e, FERR_USAGE, "%s: events: the first column must "
+                          "be the key as a string%s%s%s", path,
+                          events->ncols ? " ('" : "",
+                          events->ncols ? events->cols[0]->name : "",
+                          events->ncols ? "' is not)" : "");
+            goto out;
+        }
+        emap = xcalloc(src.nhist, sizeof(*emap));
+        if ((rc = match_layout(events, 1, src.hist_names, src.hist_types,
+                               src.nhist, path, "events", emap, e)))
+            goto out;
+    }
+    if (latest) {
+        lmap = xcalloc(src.ncols, sizeof(*lmap));
+        if ((rc = match_layout(latest, 0, src.names, src.types, src.ncols,
+                               path, "latest rows", lmap, e)))
+            goto out;
+    }
+
+    buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid());
+    if ((rc = copy_file(path, tmp.p, e)) ||
+        (rc = push_fault("after-copy", e)))
+        goto out;
+    if (sqlite3_open_v2(tmp.p, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+        rc = sql_fail(db, e, path, "cannot open the copy of the store");
+        goto out;
+    }
+    /* as in build_store: nobody sees the copy before the rename */
+    if ((rc = exec(db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; "
+                       "PRAGMA locking_mode=EXCLUSIVE; "
+                       "PRAGMA cache_size=-65536; BEGIN",
+                   path, e)))
+        goto out;
+    if (events && (rc = push_events(db, &src, events, emap, added, e)))
+        goto out;
+    if (latest && (rc = push_latest(db, &src, latest, lmap, e)))
+        goto out;
+    if ((rc = rehash(&src, db, &h, &rows, &nev, e)))
+        goto out;
+    if (h == src.content_hash && rows == src.nrows && nev == src.nevents) {
+        /* nothing new: keep the store (and its readers' snapshot) as is */
+        goto out;
+    }
+    if ((rc = push_meta(db, &src, rows, nev, h, e)) ||
+        (rc = exec(db, "COMMIT", path, e)))
+        goto out;
+    rc = sqlite3_close(db) == SQLITE_OK
+             ? FERR_OK
+             : ferr_set(e, FERR_EXTERNAL, "%s: closing the new store failed",
+                        path);
+    db = NULL;
+    if (rc || (rc = fsync_path(tmp.p, e)) ||
+        (rc = push_fault("before-rename", e)))
+        goto out;
+    if (rename(tmp.p, path) != 0) {
+        rc = ferr_set(e, FERR_IO, "%s: rename: %s", path, strerror(errno));
+        goto out;
+    }
+    buf_reset(&tmp); /* renamed: nothing to remove */
+    {
+        char *dir = dir_name(path);
+        rc = fsync_dir(dir, e);
+        free(dir);
+    }
+out:
+    if (db)
+        sqlite3_close(db);
+    if (tmp.n)
+        unlink(tmp.p);
+    if (rc)
+        *added = 0;
+    src.path = NULL;
+    online_free_fields(&src);
+    free(emap);
+    free(lmap);
+    buf_free(&tmp);
+    if (lockfd >= 0)
+        close(lockfd);
     return rc;
 }

@@ -39,6 +39,7 @@ typedef struct online_stats {
     size_t rows_in;         /* rows of the input table */
     size_t entities;        /* rows in the store (distinct non-null keys) */
     size_t null_keys;       /* input rows skipped: null entity */
+    size_t events;          /* history events stored (0: no history) */
     uint64_t content_hash;  /* hash of schema + stored rows */
     bool unchanged;         /* the store already held exactly this */
     bool repaired;          /* the store claimed this content but failed
@@ -107,12 +108,17 @@ void online_close(online_t *o);
  * computed them (time and value columns of every window).  Meta key
  * `history` holds {"by": COLUMN or null, "columns": [{"name","type"}],
  * "events": N}.  The history is covered by content_hash and
- * online_verify like the features table.
+ * online_verify like the features table.  A store with a history is of
+ * format "ferry-online-3"; one without stays "ferry-online-2" (both are
+ * read; online_has_history tells them apart).  Events with a null key are
+ * not stored.
  */
 typedef struct online_history_in {
-    const table_t *events; /* key column (STRING, first) then the history
-                              columns; rows grouped by key, in event
-                              order within a key (the caller's sort) */
+    const table_t *events; /* key column (STRING or CATEGORY, first) then
+                              the history columns (none named key or
+                              seq); in event order within a key (the
+                              caller's sort); keys may interleave: the
+                              rows are taken by a stable sort on key */
     const char *by;        /* the partition column's name, NULL: none */
 } online_history_in_t;
 
@@ -143,7 +149,14 @@ int online_history(online_t *o, const char *key, table_t **out, ferr_t *e);
  * columns) inserted or replacing the entity's row; then the content hash
  * and counts are recomputed, the copy fsynced and renamed over path
  * (readers see the old or the new store, never a mix).  *added counts the
- * events appended. */
+ * events appended.  Equal events are counted: the k-th copy of an event in
+ * events is appended only while its key holds fewer than k copies (so an
+ * event that happened twice is kept twice, as a build keeps it).  Columns
+ * are matched by name; other names or types are FERR_USAGE naming the
+ * column.  events or latest may be NULL; events need a store with a
+ * history.  The store must pass online_verify first (FERR_CORRUPT).  When
+ * nothing changes the store file is left as it is.  Same lock as a build;
+ * on error path is untouched and the copy removed. */
 int online_push(const char *path, const table_t *events, const table_t *latest,
                 size_t *added, ferr_t *e);
 

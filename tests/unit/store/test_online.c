@@ -472,6 +472,77 @@ static void test_verify(void **state)
     table_free(t);
 }
 
+/* Issue 11: the history is part of what online_verify checks.  An edited
+ * event value, a deleted or an added event, a renumbered seq and a
+ * damaged meta history entry are found, and the next build repairs the
+ * store. */
+static void test_verify_history(void **state)
+{
+    table_t *t = events(3000, FT_INT, 60, 400);
+    table_t *ev = tu_all_types(5000, 61);
+    column_t *key = col_new("key_", FT_STRING, 5000);
+    online_history_in_t hist = {NULL, "k"};
+    online_build_t *b;
+    online_stats_t st;
+    ferr_t e = {0};
+    char path[300];
+    (void)state;
+    for (size_t i = 0; i < 5000; i++) {
+        char buf[16];
+        int n = snprintf(buf, sizeof(buf), "%zu", i % 300);
+        col_str_append(key, i, buf, (size_t)n);
+    }
+    /* the key first, then the all-types columns */
+    {
+        table_t *x = table_new();
+        table_add(x, key, NULL);
+        while (ev->ncols)
+            table_add(x, table_take(ev, ev->cols[0]->name), NULL);
+        table_free(ev);
+        ev = x;
+    }
+    hist.events = ev;
+    path_in(path, sizeof(path), "verify_hist.db");
+    static const struct {
+        const char *sql, *needle;
+    } edits[] = {
+        {"UPDATE history SET i = coalesce(i, 0) + 1 WHERE key = '17' AND "
+         "seq = 3", "do not hash to the content_hash"},
+        {"UPDATE history SET d = '2000-01-02' WHERE key = '5' AND seq = 0",
+         "do not hash to the content_hash"},
+        {"UPDATE history SET f = 'x' WHERE key = '9' AND seq = 1",
+         "column 'f' holds a value that is not float"},
+        {"DELETE FROM history WHERE key = '42' AND seq = 2",
+         "history holds 4999 events, its meta table says 5000"},
+        {"INSERT INTO history(key, seq) VALUES ('zz', 0)",
+         "history holds 5001 events"},
+        {"UPDATE history SET seq = 100 WHERE key = '3' AND seq = 16",
+         "do not hash to the content_hash"},
+        {"UPDATE meta SET value = '{\"by\":1}' WHERE key = 'history'",
+         "meta history is missing or malformed"},
+        {"UPDATE meta SET value = replace(value, '\"events\":5000', "
+         "'\"events\":4000') WHERE key = 'history'", "meta table says 4000"},
+    };
+    for (size_t i = 0; i < sizeof(edits) / sizeof(*edits); i++) {
+        assert_int_equal(online_prepare_with_history(t, "k", "when", &hist,
+                                                     path, &st, &b, &e),
+                         FERR_OK);
+        assert_int_equal(online_publish(b, &e), FERR_OK);
+        assert_int_equal(verify_path(path, NULL), FERR_OK);
+        sql_edit(path, edits[i].sql);
+        if (verify_path(path, edits[i].needle) != FERR_CORRUPT)
+            fail_msg("edit not found: %s", edits[i].sql);
+        assert_int_equal(online_prepare_with_history(t, "k", "when", &hist,
+                                                     path, &st, &b, &e),
+                         FERR_OK);
+        assert_int_equal(online_publish(b, &e), FERR_OK);
+        assert_false(st.unchanged);
+        assert_int_equal(verify_path(path, NULL), FERR_OK);
+    }
+    table_free(ev);
+    table_free(t);
+}
+
 /* Issue #4 acceptance: SIGKILL during materialize, 20 trials. */
 static void test_crash_safety(void **state)
 {
@@ -560,6 +631,7 @@ int main(void)
         cmocka_unit_test(test_json),
         cmocka_unit_test(test_idempotent_and_stale),
         cmocka_unit_test(test_verify),
+        cmocka_unit_test(test_verify_history),
         cmocka_unit_test(test_crash_safety),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
