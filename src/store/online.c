@@ -378,49 +378,62 @@ typedef struct hist_plan {
     size_t n;
 } hist_plan_t;
 
-typedef struct run {
-    size_t start, len;
-} run_t;
-
 static int text_cmp(str_t x, str_t y)
 {
     int c = memcmp(x.p, y.p, x.n < y.n ? x.n : y.n);
     return c ? c : (x.n > y.n) - (x.n < y.n);
 }
 
-static int run_cmp(const void *pa, const void *pb, void *ctx)
+static int code_cmp(const void *pa, const void *pb, void *ctx)
 {
-    const column_t *kc = ctx;
-    const run_t *a = pa, *b = pb;
-    int c = text_cmp(col_str(kc, a->start), col_str(kc, b->start));
-    return c ? c : (a->start > b->start) - (a->start < b->start);
+    const dict_t *d = ctx;
+    return text_cmp(dict_str(d, *(const int32_t *)pa),
+                    dict_str(d, *(const int32_t *)pb));
 }
 
-/* hp->rows from hp->ev: runs of one key sorted by (key, position), so the
- * sort costs one comparison per run boundary when the rows come grouped. */
+/* hp->rows from hp->ev: a counting sort on the key's rank, so the cost is
+ * one hash per row plus sorting the distinct keys (a loan log in time
+ * order has a run per row; sorting rows by key cost 4x more). */
 static void hist_order(hist_plan_t *hp)
 {
     const column_t *kc = hp->ev->cols[0];
-    size_t nr = hp->ev->nrows, nruns = 0;
-    run_t *runs = xmalloc((nr ? nr : 1) * sizeof(*runs));
+    size_t nr = hp->ev->nrows;
+    dict_t *keys = dict_new();
+    int32_t *code = xmalloc((nr ? nr : 1) * sizeof(*code));
+    int32_t *sorted;
+    size_t *start, nk;
 
     for (size_t i = 0; i < nr; i++) {
-        run_t *last = nruns ? &runs[nruns - 1] : NULL;
-        if (col_is_null(kc, i))
-            continue;
-        if (last && last->start + last->len == i &&
-            str_eq(col_str(kc, last->start), col_str(kc, i)))
-            last->len++;
-        else
-            runs[nruns++] = (run_t){i, 1};
+        str_t k = col_str(kc, i);
+        code[i] = col_is_null(kc, i) ? -1 : dict_intern(keys, k.p, k.n);
     }
-    qsort_r(runs, nruns, sizeof(*runs), run_cmp, (void *)kc);
+    nk = keys->n;
+    sorted = xmalloc((nk ? nk : 1) * sizeof(*sorted));
+    for (size_t c = 0; c < nk; c++)
+        sorted[c] = (int32_t)c;
+    qsort_r(sorted, nk, sizeof(*sorted), code_cmp, keys);
+    /* start[c]: where key c's rows begin in (key, table order) */
+    start = xcalloc(nk + 1, sizeof(*start));
+    for (size_t i = 0; i < nr; i++)
+        if (code[i] >= 0)
+            start[code[i]]++;
+    for (size_t r = 0, at = 0; r < nk; r++) {
+        size_t n = start[sorted[r]];
+        start[sorted[r]] = at;
+        at += n;
+    }
     hp->rows = xmalloc((nr ? nr : 1) * sizeof(*hp->rows));
     hp->n = 0;
-    for (size_t r = 0; r < nruns; r++)
-        for (size_t k = 0; k < runs[r].len; k++)
-            hp->rows[hp->n++] = runs[r].start + k;
-    free(runs);
+    for (size_t i = 0; i < nr; i++) {
+        if (code[i] >= 0) {
+            hp->rows[start[code[i]]++] = i;
+            hp->n++;
+        }
+    }
+    free(start);
+    free(sorted);
+    free(code);
+    dict_free(keys);
 }
 
 static uint64_t hash_hist_head(uint64_t h, const char *by)
