@@ -687,6 +687,8 @@ static int write_meta(sqlite3 *db, const char *path, const table_t *t,
     return rc;
 }
 
+#define HIST_BATCH 32
+
 /* The history table, filled in (key, seq) order (appends to its B-tree);
  * its meta entry into *json. */
 static int build_history(sqlite3 *db, const hist_plan_t *hp,
@@ -695,7 +697,7 @@ static int build_history(sqlite3 *db, const hist_plan_t *hp,
     const table_t *ev = hp->ev;
     const column_t *kc = ev->cols[0];
     size_t nh = ev->ncols - 1;
-    sqlite3_stmt *ins = NULL;
+    sqlite3_stmt *ins[2] = {NULL, NULL};
     buf_t sql = {0};
     char **names = xcalloc(nh ? nh : 1, sizeof(*names));
     ftype_t *types = xcalloc(nh ? nh : 1, sizeof(*types));
@@ -715,33 +717,54 @@ static int build_history(sqlite3 *db, const hist_plan_t *hp,
     buf_puts(&sql, ", PRIMARY KEY(key, seq)) WITHOUT ROWID");
     if ((rc = exec(db, sql.p, path, e)))
         goto out;
-    buf_reset(&sql);
-    buf_puts(&sql, "INSERT INTO history VALUES (?, ?");
-    for (size_t j = 0; j < nh; j++)
-        buf_puts(&sql, ", ?");
-    buf_putc(&sql, ')');
-    if (sqlite3_prepare_v3(db, sql.p, -1, SQLITE_PREPARE_PERSISTENT, &ins,
-                           NULL) != SQLITE_OK) {
-        rc = sql_fail(db, e, path, "prepare history insert");
-        goto out;
+    /* batch rows per statement (then one at a time): stepping SQLite's
+     * VM once per row cost as much as the row (0.72 s of CPU instead of
+     * 1.4 s for the 777k loans) */
+    size_t limit = (size_t)sqlite3_limit(db, SQLITE_LIMIT_VARIABLE_NUMBER, -1);
+    size_t batch = limit / (nh + 2) < HIST_BATCH ? limit / (nh + 2)
+                                                  : HIST_BATCH;
+    if (batch < 1)
+        batch = 1;
+    for (int pass = 0; pass < 2; pass++) {
+        size_t rows = pass ? 1 : batch;
+        buf_reset(&sql);
+        buf_puts(&sql, "INSERT INTO history VALUES ");
+        for (size_t r = 0; r < rows; r++) {
+            buf_puts(&sql, r ? ", (?, ?" : "(?, ?");
+            for (size_t j = 0; j < nh; j++)
+                buf_puts(&sql, ", ?");
+            buf_putc(&sql, ')');
+        }
+        if (sqlite3_prepare_v3(db, sql.p, -1, SQLITE_PREPARE_PERSISTENT,
+                               &ins[pass], NULL) != SQLITE_OK) {
+            rc = sql_fail(db, e, path, "prepare history insert");
+            goto out;
+        }
     }
-    for (size_t r = 0; r < hp->n; r++) {
-        size_t i = hp->rows[r];
-        str_t k = col_str(kc, i);
-        seq = r && str_eq(k, col_str(kc, hp->rows[r - 1])) ? seq + 1 : 0;
-        sqlite3_bind_text64(ins, 1, k.p, k.n, SQLITE_STATIC, SQLITE_UTF8);
-        sqlite3_bind_int64(ins, 2, seq);
-        for (size_t j = 0; j < nh; j++)
-            bind_cell(ins, (int)j + 3, ev->cols[j + 1], i);
-        if (sqlite3_step(ins) != SQLITE_DONE) {
+    for (size_t r = 0; r < hp->n;) {
+        size_t rows = hp->n - r >= batch ? batch : 1;
+        sqlite3_stmt *st = ins[rows == 1];
+        for (size_t b = 0; b < rows; b++, r++) {
+            size_t i = hp->rows[r];
+            int at = (int)(b * (nh + 2));
+            str_t k = col_str(kc, i);
+            seq = r && str_eq(k, col_str(kc, hp->rows[r - 1])) ? seq + 1 : 0;
+            sqlite3_bind_text64(st, at + 1, k.p, k.n, SQLITE_STATIC,
+                                SQLITE_UTF8);
+            sqlite3_bind_int64(st, at + 2, seq);
+            for (size_t j = 0; j < nh; j++)
+                bind_cell(st, at + (int)j + 3, ev->cols[j + 1], i);
+        }
+        if (sqlite3_step(st) != SQLITE_DONE) {
             rc = sql_fail(db, e, path, "history insert");
             goto out;
         }
-        sqlite3_reset(ins);
+        sqlite3_reset(st);
     }
     hist_json(json, hp->by, names, types, nh, hp->n);
 out:
-    sqlite3_finalize(ins);
+    sqlite3_finalize(ins[0]);
+    sqlite3_finalize(ins[1]);
     buf_free(&sql);
     free(names);
     free(types);
