@@ -125,7 +125,7 @@ void buf_init(buf_t *b, size_t max)
 
 void buf_free(buf_t *b)
 {
-    free(b->p);
+    xfree(b->p);
     b->p = NULL;
     b->n = b->cap = 0;
 }

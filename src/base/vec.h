@@ -4,7 +4,7 @@
  *   VEC(int) v = {0};
  *   VEC_PUSH(&v, 42);
  *   for (size_t i = 0; i < v.n; i++) use(v.a[i]);
- *   free(v.a);
+ *   xfree(v.a);
  */
 #ifndef FERRY_VEC_H
 #define FERRY_VEC_H

@@ -35,12 +35,12 @@ void dict_free(dict_t *d)
     if (d == NULL)
         return;
     for (size_t i = 0; i < d->n; i++)
-        free(d->str[i]);
-    free(d->str);
-    free(d->len);
-    free(d->hash);
-    free(d->slots);
-    free(d);
+        xfree(d->str[i]);
+    xfree(d->str);
+    xfree(d->len);
+    xfree(d->hash);
+    xfree(d->slots);
+    xfree(d);
 }
 
 static void dict_rehash(dict_t *d)
@@ -54,7 +54,7 @@ static void dict_rehash(dict_t *d)
             j = (j + 1) & (ns - 1);
         slots[j] = (int32_t)c;
     }
-    free(d->slots);
+    xfree(d->slots);
     d->slots = slots;
     d->nslots = ns;
 }

@@ -69,21 +69,21 @@ void col_free(column_t *c)
 {
     if (c == NULL)
         return;
-    free(c->name);
-    free(c->i64);
-    free(c->f64);
-    free(c->u8);
-    free(c->code);
-    free(c->off);
-    free(c->data);
-    free(c->null);
+    xfree(c->name);
+    xfree(c->i64);
+    xfree(c->f64);
+    xfree(c->u8);
+    xfree(c->code);
+    xfree(c->off);
+    xfree(c->data);
+    xfree(c->null);
     dict_free(c->dict);
-    free(c);
+    xfree(c);
 }
 
 void col_rename(column_t *c, const char *name)
 {
-    free(c->name);
+    xfree(c->name);
     c->name = xstrdup(name);
 }
 
@@ -190,8 +190,8 @@ void table_free(table_t *t)
         return;
     for (size_t i = 0; i < t->ncols; i++)
         col_free(t->cols[i]);
-    free(t->cols);
-    free(t);
+    xfree(t->cols);
+    xfree(t);
 }
 
 int table_index(const table_t *t, const char *name)

@@ -105,7 +105,7 @@ int asof_match(const table_t *left, const table_t *right,
         return rc;
     if (m >= UINT32_MAX)
         return ferr_set(e, FERR_LIMIT, "asof: %zu right rows is too many", m);
-    ent = malloc((m ? m : 1) * sizeof(*ent));
+    ent = mem_try_malloc((m ? m : 1) * sizeof(*ent));
     if (ent == NULL)
         return ferr_set(e, FERR_NOMEM, "asof: no memory for %zu rows", m);
     if (rk != NULL)
@@ -127,7 +127,7 @@ int asof_match(const table_t *left, const table_t *right,
     if (keys)
         ncodes = keys->n;
     qsort(ent, nv, sizeof(*ent), asof_cmp);
-    gstart = calloc(ncodes + 1, sizeof(*gstart));
+    gstart = mem_try_calloc(ncodes + 1, sizeof(*gstart));
     if (gstart == NULL) {
         rc = ferr_set(e, FERR_NOMEM, "asof: no memory for %zu keys", ncodes);
         goto done;
@@ -171,8 +171,8 @@ int asof_match(const table_t *left, const table_t *right,
     }
     rc = FERR_OK;
 done:
-    free(ent);
-    free(gstart);
+    xfree(ent);
+    xfree(gstart);
     dict_free(keys);
     return rc;
 }
@@ -239,7 +239,7 @@ int asof_join(table_t *left, const table_t *right, const asof_spec_t *s,
                 goto done;
             }
     }
-    match = malloc((left->nrows ? left->nrows : 1) * sizeof(*match));
+    match = mem_try_malloc((left->nrows ? left->nrows : 1) * sizeof(*match));
     if (match == NULL) {
         rc = ferr_set(e, FERR_NOMEM, "asof: no memory for %zu rows", left->nrows);
         goto done;
@@ -256,10 +256,10 @@ int asof_join(table_t *left, const table_t *right, const asof_spec_t *s,
     }
 done:
     for (size_t i = 0; i < n; i++)
-        free(out[i]);
-    free(out);
-    free(names);
-    free(match);
+        xfree(out[i]);
+    xfree(out);
+    xfree(names);
+    xfree(match);
     return rc;
 }
 

@@ -258,12 +258,12 @@ static void node_free(xnode_t *nd)
         return;
     for (int i = 0; i < nd->nargs; i++)
         node_free(nd->args[i]);
-    free(nd->args);
-    free(nd->name);
+    xfree(nd->args);
+    xfree(nd->name);
     col_free(nd->konst);
     if (nd->aux_free)
         nd->aux_free(nd->aux);
-    free(nd);
+    xfree(nd);
 }
 
 static xnode_t *node_clone(const xnode_t *src)
@@ -619,11 +619,11 @@ static xnode_t *parse_column(parser_t *p, char *name, int pos)
             if (hint)
                 perr(p, pos, FERR_NOTFOUND,
                      "unknown column '%s' (did you mean '%s'?)", name, hint);
-            free(names);
+            xfree(names);
         }
         if (!hint)
             perr(p, pos, FERR_NOTFOUND, "unknown column '%s'", name);
-        free(name);
+        xfree(name);
         return NULL;
     }
     xnode_t *nd = node_new(XN_COL, pos, 0);
@@ -647,7 +647,7 @@ static xnode_t *parse_call(parser_t *p, str_t name, int pos)
                  "unknown function '%s' (did you mean '%s'?)", nm, hint);
         else
             perr(p, pos, FERR_NOTFOUND, "unknown function '%s'", nm);
-        free(nm);
+        xfree(nm);
         return NULL;
     }
     lex(p); /* ( */
@@ -689,12 +689,12 @@ static xnode_t *parse_call(parser_t *p, str_t name, int pos)
     nd->fn = fn;
     for (size_t i = 0; i < args.n; i++)
         nd->args[i] = args.a[i];
-    free(args.a);
+    xfree(args.a);
     return check_call(p, nd);
 fail:
     for (size_t i = 0; i < args.n; i++)
         node_free(args.a[i]);
-    free(args.a);
+    xfree(args.a);
     return NULL;
 }
 
@@ -791,11 +791,11 @@ static xnode_t *check_call(parser_t *p, xnode_t *nd)
             if (col_is_null(nd->args[i]->konst, 0)) {
                 perr(p, nd->args[i]->pos, FERR_PARSE, "'%s' is not a %s",
                      text, ftype_name(nd->args[i]->type));
-                free(text);
+                xfree(text);
                 node_free(nd);
                 return NULL;
             }
-            free(text);
+            xfree(text);
         }
     }
     if (fn->check) {
@@ -823,11 +823,11 @@ static xnode_t *parse_time_literal(parser_t *p, ftype_t t, int pos)
     if (rc != FERR_OK) {
         perr(p, p->t.pos, FERR_PARSE, "'%s' is not a %s (expected %s)", s,
              ftype_name(t), t == FT_DATE ? "YYYY-MM-DD" : "YYYY-MM-DD HH:MM:SS");
-        free(s);
+        xfree(s);
         node_free(nd);
         return NULL;
     }
-    free(s);
+    xfree(s);
     lex(p);
     return nd;
 }
@@ -898,7 +898,7 @@ static xnode_t *parse_case(parser_t *p, int pos)
     nd->op = XOP_CASE;
     for (size_t i = 0; i < a.n; i++)
         nd->args[i] = a.a[i];
-    free(a.a);
+    xfree(a.a);
     int t = XT_NULL;
     for (int i = 1; i < nd->nargs; i += 2) {
         int u = xtype_unify((ftype_t)t, nd->args[i]->type);
@@ -924,7 +924,7 @@ fail:
     node_free(subject);
     for (size_t i = 0; i < a.n; i++)
         node_free(a.a[i]);
-    free(a.a);
+    xfree(a.a);
     return NULL;
 }
 
@@ -954,7 +954,7 @@ static xnode_t *parse_primary(parser_t *p)
         char *s = tok_unquote(p, &t);
         xnode_t *nd = const_new(t.pos, FT_STRING);
         col_str_append(nd->konst, 0, s, strlen(s));
-        free(s);
+        xfree(s);
         lex(p);
         return nd;
     }
@@ -1104,7 +1104,7 @@ static xnode_t *parse_in(parser_t *p, xnode_t *x, int pos, bool negate)
     nd->type = FT_BOOL;
     for (size_t i = 0; i < a.n; i++)
         nd->args[i] = a.a[i];
-    free(a.a);
+    xfree(a.a);
     /* one comparison type for x and every value (the values are literals
      * and fold to it at once; text meeting a date is parsed) */
     ftype_t xt = nd->args[0]->type, target = xt;
@@ -1150,7 +1150,7 @@ static xnode_t *parse_in(parser_t *p, xnode_t *x, int pos, bool negate)
 fail:
     for (size_t i = 0; i < a.n; i++)
         node_free(a.a[i]);
-    free(a.a);
+    xfree(a.a);
     return NULL;
 }
 
@@ -1341,9 +1341,9 @@ void expr_free(expr_t *x)
     if (x == NULL)
         return;
     node_free(x->root);
-    free(x->inputs);
-    free(x->src);
-    free(x);
+    xfree(x->inputs);
+    xfree(x->src);
+    xfree(x);
 }
 
 int expr_eval(const expr_t *x, const table_t *in, const char *outname,

@@ -384,7 +384,7 @@ static void eval_in(const xnode_t *nd, xval_t *args, size_t n, column_t *o)
             o->u8[i] = !hit;
         }
     }
-    free(memb);
+    xfree(memb);
 }
 
 /* Copy row i of the chosen value into row i of o: the shared back end of
@@ -435,8 +435,8 @@ static void eval_case(const xnode_t *nd, xval_t *args, size_t n, column_t *o)
         pick[i] = k;
     }
     xselect(o, vals, pick, n);
-    free(vals);
-    free(pick);
+    xfree(vals);
+    xfree(pick);
 }
 
 /* ---- the walk --------------------------------------------------------- */
@@ -566,6 +566,6 @@ int xeval(const xnode_t *nd, const table_t *in, size_t n, xval_t *out,
     for (int i = 0; i < done; i++)
         xval_release(&args[i]);
     if (args != stack)
-        free(args);
+        xfree(args);
     return rc;
 }

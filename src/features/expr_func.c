@@ -123,7 +123,7 @@ static void eval_if(const xnode_t *nd, xval_t *a, size_t n, xval_t *o)
     int32_t *pick = xmalloc((n ? n : 1) * sizeof(*pick));
     ROWS pick[i] = (!xnull(&a[0], i) && a[0].c->u8[XI(&a[0], i)]) ? 0 : 1;
     xselect(o->c, a + 1, pick, n);
-    free(pick);
+    xfree(pick);
 }
 
 static int check_coalesce(xnode_t *nd, ferr_t *e)
@@ -141,7 +141,7 @@ static void eval_coalesce(const xnode_t *nd, xval_t *a, size_t n, xval_t *o)
         pick[i] = k < nd->nargs ? k : -1;
     }
     xselect(o->c, a, pick, n);
-    free(pick);
+    xfree(pick);
 }
 
 /* map(x, k1, v1, k2, v2, ..., [default]): keys are literals compared with
@@ -244,9 +244,9 @@ static void eval_map(const xnode_t *nd, xval_t *a, size_t n, xval_t *o)
         pick[i] = k < nkeys ? k : dflt;
     }
     xselect(o->c, vals, pick, n);
-    free(bycode);
-    free(pick);
-    free(vals);
+    xfree(bycode);
+    xfree(pick);
+    xfree(vals);
 }
 
 /* ---- numbers ---------------------------------------------------------- */
@@ -486,7 +486,7 @@ static int check_day_ranges(xnode_t *nd, ferr_t *e)
         if (dots == NULL ||
             parse_md((str_t){s.p, cut}, &r->lo[r->n]) != 0 ||
             parse_md((str_t){s.p + cut + 2, s.n - cut - 2}, &r->hi[r->n]) != 0) {
-            free(r);
+            xfree(r);
             return ferr_set(e, FERR_PARSE,
                             "range %d '%.*s' is not 'MM-DD..MM-DD'", k,
                             STR_FMT(s));
@@ -494,7 +494,7 @@ static int check_day_ranges(xnode_t *nd, ferr_t *e)
         r->n++;
     }
     nd->aux = r;
-    nd->aux_free = free;
+    nd->aux_free = xfree;
     return 0;
 }
 
@@ -673,7 +673,7 @@ static void eval_case_fn(xval_t *a, size_t n, xval_t *o, bool up)
         }
         STR_OUT(o, i, t, s.n);
         if (t != small)
-            free(t);
+            xfree(t);
     }
 }
 
@@ -887,7 +887,7 @@ static void xregex_free(void *p)
 {
     xregex_t *r = p;
     regfree(&r->re);
-    free(r);
+    xfree(r);
 }
 
 static int check_regex(xnode_t *nd, ferr_t *e)
@@ -897,11 +897,11 @@ static int check_regex(xnode_t *nd, ferr_t *e)
     xregex_t *r = xcalloc(1, sizeof(*r));
     int flags = REG_EXTENDED | (nd->type == FT_BOOL ? REG_NOSUB : 0);
     int rc = regcomp(&r->re, cpat, flags);
-    free(cpat);
+    xfree(cpat);
     if (rc != 0) {
         char msg[128];
         regerror(rc, &r->re, msg, sizeof(msg));
-        free(r);
+        xfree(r);
         return ferr_set(e, FERR_PARSE, "pattern '%.*s': %s", STR_FMT(pat), msg);
     }
     if (nd->nargs > 2) {
@@ -911,7 +911,7 @@ static int check_regex(xnode_t *nd, ferr_t *e)
             g->konst->i64[0] > 9) {
             size_t nsub = r->re.re_nsub;
             regfree(&r->re);
-            free(r);
+            xfree(r);
             return ferr_set(e, FERR_RANGE,
                             "group must be an integer literal from 0 to %zu",
                             nsub);
@@ -1200,12 +1200,12 @@ static int emit_to_number(const xnode_t *nd, sql_dialect_t d, char **a,
     if (nd->nargs > 2) {
         char *t = buf_steal(&v);
         buf_printf(&v, "replace(%s, %s, '')", t, a[2]);
-        free(t);
+        xfree(t);
     }
     if (nd->nargs > 1) {
         char *t = buf_steal(&v);
         buf_printf(&v, "replace(%s, %s, '.')", t, a[1]);
-        free(t);
+        xfree(t);
     }
     int rc;
     if (d == SQL_SQLITE)

@@ -87,8 +87,8 @@ int onehot_learn(const column_t *c, const onehot_opts_t *opts, onehot_t **out,
         dict_intern(v->vocab, vc[k].s.p, vc[k].s.n);
         v->n++;
     }
-    free(vc);
-    free(count);
+    xfree(vc);
+    xfree(count);
     dict_free(seen);
     *out = v;
     return FERR_OK;
@@ -151,15 +151,15 @@ int onehot_apply(const onehot_t *v, const column_t *c, bool strict,
         }
         if (pos[i] < 0 && strict) {
             str_t s = cell_text(c, i, tmp, sizeof(tmp));
-            free(pos);
-            free(bycode);
+            xfree(pos);
+            xfree(bycode);
             return ferr_set(e, FERR_RANGE,
                             "column %s: row %zu: value '%.*s' was not seen in "
                             "training",
                             c->name, i + 1, (int)(s.n > 100 ? 100 : s.n), s.p);
         }
     }
-    free(bycode);
+    xfree(bycode);
     buf_t name = {0};
     for (size_t k = 0; k < v->n && rc == FERR_OK; k++) {
         str_t s = onehot_value(v, k);
@@ -176,7 +176,7 @@ int onehot_apply(const onehot_t *v, const column_t *c, bool strict,
             col_free(o);
     }
     buf_free(&name);
-    free(pos);
+    xfree(pos);
     return rc;
 }
 
@@ -237,5 +237,5 @@ void onehot_free(onehot_t *v)
     if (v == NULL)
         return;
     dict_free(v->vocab);
-    free(v);
+    xfree(v);
 }

@@ -87,7 +87,7 @@ static int read_source(const proj_source_t *s, const char *path,
     }
     buf_free(&why_entity);
     buf_free(&why_time);
-    free(cols);
+    xfree(cols);
     return rc;
 }
 
@@ -190,8 +190,8 @@ void feat_exprs_free(feat_exprs_t *c)
         return;
     for (size_t i = 0; i < c->n; i++)
         expr_free(atomic_load(&c->slot[i]));
-    free(c->slot);
-    free(c);
+    xfree(c->slot);
+    xfree(c);
 }
 
 /* Feature idx's expression for table t: the cached one if it fits t
@@ -208,7 +208,12 @@ static int get_expr(feat_exprs_t *c, size_t idx, const proj_feature_t *f,
         return FERR_OK;
     }
     expr_t *x;
+    /* an expression that may be published outlives this run: never from
+     * the caller's per-request arena */
+    mem_arena_t *held = c ? mem_arena_enter(NULL) : NULL;
     int rc = expr_compile(f->expr, t, &x, e);
+    if (c)
+        mem_arena_leave(held);
     if (rc)
         return rc;
     *out = x;
@@ -353,7 +358,7 @@ static int run_onehot(table_t *t, const proj_feature_t *f, feat_mode_t mode,
                             "(build the features first)", f->name);
         char *text = json_dumps(saved, JSON_COMPACT);
         rc = onehot_from_json(text, &v, e);
-        free(text);
+        xfree(text);
     }
     if (rc)
         return rc;
@@ -364,7 +369,7 @@ static int run_onehot(table_t *t, const proj_feature_t *f, feat_mode_t mode,
         if (rc == FERR_OK)
             json_object_set_new(schema->vocabularies, f->name,
                                 json_loads(text, 0, &je));
-        free(text);
+        xfree(text);
     }
     /* Output columns are "<name>=<value>": apply to a copy named f->name. */
     src = col_clone(c, f->name);
@@ -377,7 +382,7 @@ static int run_onehot(table_t *t, const proj_feature_t *f, feat_mode_t mode,
             else
                 col_free(tmp.cols[i]);
         }
-        free(tmp.cols);
+        xfree(tmp.cols);
     }
     col_free(src);
     onehot_free(v);
@@ -514,8 +519,8 @@ static int select_output(const project_t *p, table_t *t, feat_mode_t mode,
         }
         table_add(o, c, NULL);
     }
-    free(names);
-    free(roles);
+    xfree(names);
+    xfree(roles);
     if (rc) {
         table_free(o);
         return rc;
@@ -630,7 +635,7 @@ int feat_check(const project_t *p, feat_schema_t *schema, ferr_t *e)
     table_free(out);
     for (size_t i = 0; i < p->nsources; i++)
         table_free(srcs[i]);
-    free(srcs);
+    xfree(srcs);
     return rc;
 }
 
@@ -647,7 +652,7 @@ int feat_schema_save(const feat_schema_t *s, const char *path, ferr_t *e)
                           "vocabularies", s->vocabularies);
     char *text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     int rc = afile_write_all(path, text, strlen(text), e);
-    free(text);
+    xfree(text);
     json_decref(j);
     return rc;
 }

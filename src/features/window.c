@@ -210,8 +210,8 @@ static int win_entity_codes(const column_t *c, size_t n, uint32_t *code,
          * the number of distinct ids (tens of thousands of customers fit in
          * cache; a table sized by rows would not). */
         size_t cap = 1024, next = 0;
-        int64_t *keys = malloc(cap * sizeof(*keys));
-        uint32_t *vals = malloc(cap * sizeof(*vals));
+        int64_t *keys = mem_try_malloc(cap * sizeof(*keys));
+        uint32_t *vals = mem_try_malloc(cap * sizeof(*vals));
         int rc = FERR_OK;
         if (keys == NULL || vals == NULL)
             goto nomem;
@@ -232,11 +232,11 @@ static int win_entity_codes(const column_t *c, size_t n, uint32_t *code,
                 vals[h] = (uint32_t)next++;
                 if (2 * next > cap) { /* keep the load under 1/2 */
                     size_t ncap = cap * 2;
-                    int64_t *nk = malloc(ncap * sizeof(*nk));
-                    uint32_t *nv = malloc(ncap * sizeof(*nv));
+                    int64_t *nk = mem_try_malloc(ncap * sizeof(*nk));
+                    uint32_t *nv = mem_try_malloc(ncap * sizeof(*nv));
                     if (nk == NULL || nv == NULL) {
-                        free(nk);
-                        free(nv);
+                        xfree(nk);
+                        xfree(nv);
                         goto nomem;
                     }
                     memset(nv, 0xff, ncap * sizeof(*nv));
@@ -250,8 +250,8 @@ static int win_entity_codes(const column_t *c, size_t n, uint32_t *code,
                         nk[g] = keys[j];
                         nv[g] = vals[j];
                     }
-                    free(keys);
-                    free(vals);
+                    xfree(keys);
+                    xfree(vals);
                     keys = nk;
                     vals = nv;
                     cap = ncap;
@@ -267,8 +267,8 @@ static int win_entity_codes(const column_t *c, size_t n, uint32_t *code,
         rc = ferr_set(e, FERR_NOMEM, "entity '%s': no memory for the id table",
                       c->name);
     done:
-        free(keys);
-        free(vals);
+        xfree(keys);
+        xfree(vals);
         return rc;
     }
 }
@@ -293,13 +293,13 @@ void win_plan_free(win_plan_t *p)
 {
     if (p == NULL)
         return;
-    free(p->entity);
-    free(p->time);
-    free(p->perm);
-    free(p->tkey);
-    free(p->seg);
-    free(p->code);
-    free(p);
+    xfree(p->entity);
+    xfree(p->time);
+    xfree(p->perm);
+    xfree(p->tkey);
+    xfree(p->seg);
+    xfree(p->code);
+    xfree(p);
 }
 
 /* Stable LSD radix sort of rows[0..n) by key[row] (as unsigned offsets from
@@ -321,7 +321,7 @@ static int win_radix_by_time(uint32_t *rows, size_t n, const int64_t *key,
     if (n < 2 || lo == hi)
         return FERR_OK;
     range = (uint64_t)hi - (uint64_t)lo;
-    tmp = malloc(n * sizeof(*tmp));
+    tmp = mem_try_malloc(n * sizeof(*tmp));
     if (tmp == NULL)
         return ferr_set(e, FERR_NOMEM, "window sort: no memory for %zu rows", n);
     src = rows;
@@ -346,7 +346,7 @@ static int win_radix_by_time(uint32_t *rows, size_t n, const int64_t *key,
     }
     if (src != rows) /* an odd number of passes left it in the scratch */
         memcpy(rows, src, n * sizeof(*rows));
-    free(tmp);
+    xfree(tmp);
     return FERR_OK;
 }
 
@@ -385,7 +385,7 @@ int win_plan_new(const table_t *t, const char *entity, const char *time,
     p->time = xstrdup(time);
     p->time_type = tc->type;
     p->nrows = n;
-    p->code = malloc((n ? n : 1) * sizeof(*p->code));
+    p->code = mem_try_malloc((n ? n : 1) * sizeof(*p->code));
     if (p->code == NULL) {
         rc = ferr_set(e, FERR_NOMEM, "window: no memory for %zu rows", n);
         goto fail;
@@ -425,11 +425,11 @@ static int win_plan_sort(win_plan_t *p, const table_t *t, ferr_t *e)
 
     if (p->perm != NULL)
         return FERR_OK;
-    rows = malloc((n ? n : 1) * sizeof(*rows));
-    p->perm = malloc((n ? n : 1) * sizeof(*p->perm));
-    p->tkey = malloc((n ? n : 1) * sizeof(*p->tkey));
-    p->seg = malloc((n ? n : 1) * sizeof(*p->seg));
-    start = calloc(ncodes + 1, sizeof(*start));
+    rows = mem_try_malloc((n ? n : 1) * sizeof(*rows));
+    p->perm = mem_try_malloc((n ? n : 1) * sizeof(*p->perm));
+    p->tkey = mem_try_malloc((n ? n : 1) * sizeof(*p->tkey));
+    p->seg = mem_try_malloc((n ? n : 1) * sizeof(*p->seg));
+    start = mem_try_calloc(ncodes + 1, sizeof(*start));
     if (!rows || !p->perm || !p->tkey || !p->seg || !start) {
         rc = ferr_set(e, FERR_NOMEM, "window: no memory to sort %zu rows", n);
         goto done;
@@ -458,15 +458,15 @@ static int win_plan_sort(win_plan_t *p, const table_t *t, ferr_t *e)
     }
 done:
     if (rc != FERR_OK) {
-        free(p->perm);
-        free(p->tkey);
-        free(p->seg);
+        xfree(p->perm);
+        xfree(p->tkey);
+        xfree(p->seg);
         p->perm = NULL;
         p->tkey = NULL;
         p->seg = NULL;
     }
-    free(rows);
-    free(start);
+    xfree(rows);
+    xfree(start);
     return rc;
 }
 
@@ -761,7 +761,7 @@ static int win_row_order_pass(const win_plan_t *p, const table_t *t,
                               column_t *res, int64_t *sel, ferr_t *e)
 {
     const column_t *tc = table_find(t, w->time);
-    win_ent_t *st = calloc(p->ncodes ? p->ncodes : 1, sizeof(*st));
+    win_ent_t *st = mem_try_calloc(p->ncodes ? p->ncodes : 1, sizeof(*st));
     bool isf = v != NULL && v->type == FT_FLOAT;
     bool isb = v != NULL && v->type == FT_BOOL;
     bool num = v != NULL && ftype_is_numeric(v->type);
@@ -837,7 +837,7 @@ static int win_row_order_pass(const win_plan_t *p, const table_t *t,
                 continue;
             }
             if (s->overflow) {
-                free(st);
+                xfree(st);
                 return ferr_set(e, FERR_RANGE, "window %s of '%s' overflows a "
                                 "64-bit integer at row %zu", win_agg_name(w->agg),
                                 v->name, i + 1);
@@ -877,7 +877,7 @@ static int win_row_order_pass(const win_plan_t *p, const table_t *t,
             }
         }
     }
-    free(st);
+    xfree(st);
     return FERR_OK;
 }
 
@@ -914,13 +914,13 @@ int win_plan_compute(win_plan_t *p, const table_t *t,
         return rc;
     n = p->n;
     if (v != NULL && w->agg != WIN_LAG && !fast) {
-        vnn = malloc(n ? n : 1);
+        vnn = mem_try_malloc(n ? n : 1);
         if (vnn == NULL)
             goto nomem;
         vals.is_float = v->type == FT_FLOAT;
         if (ftype_is_numeric(v->type)) {
-            vd = malloc((n ? n : 1) * sizeof(*vd));
-            vi = malloc((n ? n : 1) * sizeof(*vi));
+            vd = mem_try_malloc((n ? n : 1) * sizeof(*vd));
+            vi = mem_try_malloc((n ? n : 1) * sizeof(*vi));
             if (vd == NULL || vi == NULL)
                 goto nomem;
         }
@@ -952,7 +952,7 @@ int win_plan_compute(win_plan_t *p, const table_t *t,
     }
 
     if (win_is_selection(w->agg)) {
-        sel = malloc((p->nrows ? p->nrows : 1) * sizeof(*sel));
+        sel = mem_try_malloc((p->nrows ? p->nrows : 1) * sizeof(*sel));
         if (sel == NULL)
             goto nomem;
         for (size_t i = 0; i < p->nrows; i++)
@@ -984,7 +984,7 @@ int win_plan_compute(win_plan_t *p, const table_t *t,
     }
 
     if (w->agg == WIN_MIN || w->agg == WIN_MAX) {
-        st.dq = malloc((n ? n : 1) * sizeof(*st.dq));
+        st.dq = mem_try_malloc((n ? n : 1) * sizeof(*st.dq));
         if (st.dq == NULL)
             goto nomem;
     }
@@ -1075,21 +1075,21 @@ int win_plan_compute(win_plan_t *p, const table_t *t,
 done:
     if (sel != NULL)
         res = win_gather(v, sel, p->nrows, outname);
-    free(vnn);
-    free(vd);
-    free(vi);
-    free(sel);
-    free(st.dq);
+    xfree(vnn);
+    xfree(vd);
+    xfree(vi);
+    xfree(sel);
+    xfree(st.dq);
     *out = res;
     return FERR_OK;
 nomem:
     rc = ferr_set(e, FERR_NOMEM, "window: no memory for %zu rows", p->nrows);
 fail:
-    free(vnn);
-    free(vd);
-    free(vi);
-    free(sel);
-    free(st.dq);
+    xfree(vnn);
+    xfree(vd);
+    xfree(vi);
+    xfree(sel);
+    xfree(st.dq);
     col_free(res);
     return rc;
 }
@@ -1440,7 +1440,7 @@ int win_to_sql(const win_spec_t *w, sql_dialect_t d, buf_t *out, ferr_t *e)
         buf_t q = {0};
         char *qe = win_sql_quote(d, w->entity);
         buf_printf(&q, "%s, CASE WHEN %s IS NULL THEN %s END", qe, qe, c.row);
-        free(qe);
+        xfree(qe);
         en = buf_steal(&q);
         buf_printf(&part, "PARTITION BY %s ", en);
     }
@@ -1485,14 +1485,14 @@ int win_to_sql(const win_spec_t *w, sql_dialect_t d, buf_t *out, ferr_t *e)
         rc = ferr_set(e, FERR_LIMIT, "window %s: SQL longer than the output "
                       "buffer allows", an);
     }
-    free(c.x);
-    free(c.t);
-    free(c.tk);
-    free(c.ov);
-    free(c.ovr);
-    free(c.ovp);
-    free(c.row);
-    free(en);
+    xfree(c.x);
+    xfree(c.t);
+    xfree(c.tk);
+    xfree(c.ov);
+    xfree(c.ovr);
+    xfree(c.ovp);
+    xfree(c.row);
+    xfree(en);
     buf_free(&part);
     buf_free(&b);
     buf_free(&body);
