@@ -465,7 +465,7 @@ static float margin_row(const tree_model_t *m, const float *x)
     uint64_t *xw = xmalloc((2 * nf + 1) * sizeof(*xw));
     widen_row_packed(x, nf, xw);
     float v = margin_packed(m, xw);
-    free(xw);
+    xfree(xw); /* a record scored inside an arena: its memory */
     return v;
 }
 
@@ -520,8 +520,8 @@ static void batch_run(const batch_job_t *j)
             for (size_t r = 0; r < n; r++)
                 j->out[r0 + r] = tree__transform(j->m->xform, acc[r]);
     }
-    free(xf);
-    free(xw);
+    xfree(xf);
+    xfree(xw);
 }
 
 static void *batch_thread(void *arg)
