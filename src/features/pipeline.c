@@ -149,7 +149,7 @@ int feat_read_source_file(const project_t *p, size_t i, const char *path,
 /* ---- features ------------------------------------------------------------ */
 
 /* Put c into t, replacing a column of the same name (position kept). */
-static void put_column(table_t *t, column_t *c)
+void feat_put_column(table_t *t, column_t *c)
 {
     int i = table_index(t, c->name);
     if (i >= 0) {
@@ -240,7 +240,7 @@ static int run_expr(table_t *t, const proj_feature_t *f, size_t idx,
     if (owned)
         expr_free(x);
     if (rc == FERR_OK)
-        put_column(t, c);
+        feat_put_column(t, c);
     return rc;
 }
 
@@ -330,7 +330,7 @@ static int run_window(table_t *t, const proj_feature_t *f, plan_cache_t *pc,
     if (!cached)
         win_plan_free(plan);
     if (rc == FERR_OK)
-        put_column(t, c);
+        feat_put_column(t, c);
     return rc;
 }
 
@@ -378,7 +378,7 @@ static int run_onehot(table_t *t, const proj_feature_t *f, feat_mode_t mode,
         rc = onehot_apply(v, src, f->strict, FT_INT, &tmp, e);
         for (size_t i = 0; i < tmp.ncols; i++) {
             if (rc == FERR_OK)
-                put_column(t, tmp.cols[i]);
+                feat_put_column(t, tmp.cols[i]);
             else
                 col_free(tmp.cols[i]);
         }
@@ -389,8 +389,8 @@ static int run_onehot(table_t *t, const proj_feature_t *f, feat_mode_t mode,
     return rc;
 }
 
-static int run_join(const project_t *p, table_t *t, table_t *const *sources,
-                    const proj_join_t *j, ferr_t *e)
+int feat_run_join(const project_t *p, table_t *t, table_t *const *sources,
+                  const proj_join_t *j, ferr_t *e)
 {
     asof_spec_t s = ASOF_SPEC_INIT;
     const table_t *right = NULL;
@@ -558,7 +558,7 @@ static int run_all(const project_t *p, feat_exprs_t *cache,
     }
     t->nrows = sources[0]->nrows;
     for (size_t i = 0; i < p->njoins && rc == FERR_OK; i++) {
-        rc = run_join(p, t, sources, &p->joins[i], e);
+        rc = feat_run_join(p, t, sources, &p->joins[i], e);
         if (rc)
             ferr_prefix(e, "%s:%d: joins[%zu]: ", p->file, p->joins[i].line, i);
     }

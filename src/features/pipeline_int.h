@@ -19,4 +19,11 @@ int feat_window_spec(const table_t *t, const proj_feature_t *f, win_spec_t *w,
 size_t feat_output_names(const project_t *p, const table_t *t,
                          const char ***names, const char ***roles);
 
+/* Put c into t, replacing a column of the same name (position kept). */
+void feat_put_column(table_t *t, column_t *c);
+
+/* Run join j of p onto t (sources[i] the table of p->sources[i]). */
+int feat_run_join(const project_t *p, table_t *t, table_t *const *sources,
+                  const proj_join_t *j, ferr_t *e);
+
 #endif

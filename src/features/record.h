@@ -33,8 +33,8 @@
  * every thread; each thread scores through its own rec_ctx_t (its scratch
  * row and its history connection).
  *
- * Ownership: rec_plan_new borrows p, state and features only during the
- * call... except p, which must outlive the plan (names point into it).
+ * Ownership: p must outlive the plan (names point into it); state,
+ * inputs, features and sources are only read during rec_plan_new.
  */
 #ifndef FERRY_RECORD_H
 #define FERRY_RECORD_H
@@ -110,9 +110,23 @@ void rec_ctx_free(rec_ctx_t *cx);
 
 /* Featurize one record.  vals[i] is the text of field i (vals[i].p NULL:
  * the record has no such field).  The model row x gets rec_plan_nfeatures
- * values (NaN: missing).  On a rejection, e says which field, which value
+ * values converted exactly as the training matrix converts a feature table
+ * (float; NaN: missing).  On a rejection, e says which field, which value
  * and why, and x is unspecified. */
-int rec_eval(rec_ctx_t *cx, const str_t *vals, double *x, ferr_t *e);
+int rec_eval(rec_ctx_t *cx, const str_t *vals, float *x, ferr_t *e);
+
+/* The entity key as the history stores it: INT as decimal text, STRING
+ * and CATEGORY as is; "" for a NULL column (windows over one series).
+ * false for a null or otherwise typed value. */
+bool rec_key_text(const column_t *c, size_t row, buf_t *out);
+
+/* After a successful rec_eval: model input j as the working row holds it
+ * (before the model's float conversion; NaN for null). */
+bool rec_feature_value(const rec_ctx_t *cx, size_t j, double *v);
+
+/* After a rejected rec_eval: the field it names (an index of
+ * rec_plan_field), or -1 when the reason is not one field's. */
+int rec_bad_field(const rec_ctx_t *cx);
 
 /* After a successful rec_eval: the record's value of the named column of
  * the working row (a feature, a source column) appended to out as text

@@ -909,7 +909,13 @@ int win_plan_compute(win_plan_t *p, const table_t *t,
 
     /* Values in sorted order, so the pass below streams through memory. */
     vals.agg = w->agg;
-    fast = p->time_sorted && w->frame == WIN_FRAME_ALL && w->agg != WIN_LAG;
+    /* std is left to the sorted pass: it recomputes small frames exactly
+     * (win_std_exact), so the fast path's running sums would make the
+     * result depend on whether the file happens to be in time order (and
+     * a record scored alone, over its entity's events, would differ from
+     * its row of a build over an unsorted log). */
+    fast = p->time_sorted && w->frame == WIN_FRAME_ALL && w->agg != WIN_LAG &&
+           w->agg != WIN_STD;
     if (!fast && (rc = win_plan_sort(p, t, e)) != FERR_OK)
         return rc;
     n = p->n;

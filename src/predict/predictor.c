@@ -34,6 +34,8 @@ struct predictor {
     const project_t *project; /* frozen, or the caller's */
     project_t *frozen;      /* owned: the spec as trained, if recorded */
     feat_exprs_t *exprs;    /* the project's expressions, compiled once */
+    rec_plan_t *plan;       /* one record's scoring plan, or NULL: */
+    char plan_why[FERR_MSG_MAX]; /* why records cannot be scored */
 };
 
 /* The project as the version was trained: the manifest's spec_yaml with
@@ -91,6 +93,30 @@ static int load_features(predictor_t *pr, const json_t *manifest,
         pr->features[i] = xstrdup(name);
     }
     return FERR_OK;
+}
+
+/* The scoring plan of one record.  A version whose spec cannot score a
+ * lone record (a join source that does not load, a feature the spec no
+ * longer makes) still scores feature tables: the reason is kept and given
+ * to every record instead. */
+static void load_plan(predictor_t *pr, const json_t *m)
+{
+    const project_t *p = pr->project;
+    table_t **src = xcalloc(p->nsources + 1, sizeof(*src));
+    ferr_t e = {0};
+    int rc = FERR_OK;
+
+    for (size_t i = 1; rc == FERR_OK && p->njoins && i < p->nsources; i++)
+        rc = feat_read_source_file(p, i, NULL, NULL, &src[i], NULL, &e);
+    if (rc == FERR_OK)
+        rc = rec_plan_new(p, pr->vocabularies, json_object_get(m, "inputs"),
+                          (const char *const *)pr->features, pr->nfeatures,
+                          src, &pr->plan, &e);
+    if (rc)
+        snprintf(pr->plan_why, sizeof(pr->plan_why), "%s", ferr_msg(&e));
+    for (size_t i = 0; i < p->nsources; i++)
+        table_free(src[i]);
+    free(src);
 }
 
 int predictor_load(const char *registry_dir, const char *name,
@@ -159,6 +185,7 @@ int predictor_load(const char *registry_dir, const char *name,
         voc = json_object_get(m, "feature_pipeline");
         pr->vocabularies = json_is_object(voc) ? json_incref(voc) :
                                                  json_object();
+        load_plan(pr, m);
     }
     if (rc)
         ferr_prefix(e, "%s@%s: ", name, ref);
@@ -196,6 +223,7 @@ void predictor_unref(predictor_t *pr)
     free(pr->objective);
     json_decref(pr->vocabularies);
     feat_exprs_free(pr->exprs);
+    rec_plan_free(pr->plan);
     project_free(pr->frozen);
     free(pr);
 }
@@ -240,5 +268,42 @@ int predictor_score_raw(const predictor_t *pr, table_t *const *sources,
         *features = t;
     else
         table_free(t);
+    return rc;
+}
+
+const rec_plan_t *predictor_plan(const predictor_t *pr) { return pr->plan; }
+
+int predictor_ctx_new(const predictor_t *pr, const char *online_path,
+                      rec_ctx_t **out, ferr_t *e)
+{
+    *out = NULL;
+    if (pr->plan == NULL)
+        return ferr_set(e, FERR_UNSUPPORTED, "v%d cannot score one record: "
+                        "%s", pr->version, pr->plan_why);
+    if (online_path == NULL && rec_plan_needs_history(pr->plan))
+        online_path = pr->project->online_path;
+    return rec_ctx_new(pr->plan, online_path, out, e);
+}
+
+/* Model rows up to this wide live on the stack. */
+#define PREDICTOR_STACK_ROW 512
+
+int predictor_score_record(const predictor_t *pr, rec_ctx_t *cx,
+                           const str_t *vals, double *score, ferr_t *e)
+{
+    float stack[PREDICTOR_STACK_ROW], *x = stack;
+    int rc;
+
+    if (pr->nfeatures > PREDICTOR_STACK_ROW)
+        x = xmalloc(pr->nfeatures * sizeof(*x));
+    rc = rec_eval(cx, vals, x, e);
+    if (rc == FERR_OK) {
+        if (pr->is_linear)
+            linear_predict(&pr->linear, x, 1, score);
+        else
+            *score = tree_predict_row(pr->tree, x);
+    }
+    if (x != stack)
+        free(x);
     return rc;
 }

@@ -79,6 +79,7 @@ const proj_key_t proj_keys[] = {
     {"features[]", "min_count", "integer", "1", "one-hot: least occurrences to enter the vocabulary", 1, INFINITY},
     {"features[]", "max_categories", "integer", "unlimited", "one-hot: the most frequent N values", 1, 1000000},
     {"features[]", "strict", "bool", "false", "one-hot: an unknown value is an error (else all zeros)", 0, 0},
+    {"features[]", "unknown", "text", "reject", "one-hot, scoring a record: a value outside the training vocabulary is `reject` (the record is refused), `missing` (scored as an empty value) or `ignore` (all zeros, as the batch path does)", 0, 0},
     {"features[]", "keep", "bool", "true", "false: intermediate, not written to the output", 0, 0},
 
     {"output", "dir", "text", "out", "output directory", 0, 0},
@@ -452,8 +453,13 @@ static int load_feature(project_t *p, size_t idx, const ynode_t *m,
         (rc = yn_int(d, m, where, "min_count", &f->min_count, e)) ||
         (rc = yn_int(d, m, where, "max_categories", &f->max_categories, e)) ||
         (rc = yn_bool(d, m, where, "strict", &f->strict, e)) ||
+        (rc = yn_str(d, m, where, "unknown", &f->unknown, e)) ||
         (rc = yn_bool(d, m, where, "keep", &f->keep, e)))
         return rc;
+    if (f->unknown && strcmp(f->unknown, "reject") != 0 &&
+        strcmp(f->unknown, "missing") != 0 && strcmp(f->unknown, "ignore") != 0)
+        return yn_fail(e, d, yn_get(m, "unknown"), where, "unknown: '%s': "
+                       "expected reject, missing or ignore", f->unknown);
     kinds = (f->expr != NULL) + (f->agg != NULL) + (f->column != NULL);
     if (kinds != 1)
         return yn_fail(e, d, m, where, "needs exactly one of 'expr', 'window' "
@@ -478,6 +484,9 @@ static int load_feature(project_t *p, size_t idx, const ynode_t *m,
         if (f->name == NULL)
             f->name = f->column;
     }
+    if (f->unknown && f->kind != FEAT_ONEHOT)
+        return yn_fail(e, d, yn_get(m, "unknown"), where, "unknown: applies "
+                       "to one-hot features only");
     if (f->name == NULL)
         return yn_fail(e, d, m, where, "missing key 'name'");
     if (yn_get(m, "name") != NULL && !source_has(src, f->name)) {

@@ -108,6 +108,7 @@ typedef struct proj_feature {
     size_t nvocabulary;
     int64_t min_count, max_categories;
     bool strict;
+    const char *unknown;      /* reject|missing|ignore (records), NULL = reject */
     bool keep;                /* false: intermediate, not in the output */
     int line;
 } proj_feature_t;
