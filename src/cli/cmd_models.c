@@ -21,6 +21,8 @@
 #include "base/str.h"
 #include "base/vec.h"
 #include "cli/cli.h"
+#include "predict/predictor.h"
+#include "project/project.h"
 #include "registry/registry.h"
 
 #define MODELS_MAX_POS 4
@@ -278,13 +280,76 @@ static void show_text(const json_t *m, const json_t *aliases)
     buf_free(&b);
 }
 
+/* The fields a record must carry (predictor_inputs_json), from the
+ * version's compiled scoring plan.  The project, when there is one, only
+ * places the frozen spec's relative paths (join sources). */
+static json_t *model_inputs(cli_ctx_t *ctx, const char *name, int v)
+{
+    project_t *p = NULL;
+    predictor_t *pr = NULL;
+    ferr_t e = {0};
+    char ref[32];
+    json_t *o;
+
+    project_load(ctx->project_file, ctx->sets, ctx->nsets, &p, &e);
+    snprintf(ref, sizeof(ref), "%d", v);
+    if (predictor_load(ctx->registry_dir, name, ref, p, NULL, 0, &pr,
+                       &e) != FERR_OK)
+        o = json_pack("{s:s, s:[]}", "error", ferr_msg(&e), "fields");
+    else
+        o = predictor_inputs_json(pr);
+    predictor_unref(pr);
+    project_free(p);
+    return o;
+}
+
+static void show_inputs(const json_t *in)
+{
+    const json_t *fields = json_object_get(in, "fields"), *f, *h;
+    size_t i;
+    if (json_object_get(in, "error")) {
+        printf("  inputs      none: records cannot be scored one at a time: "
+               "%s\n", jtx(in, "error"));
+        return;
+    }
+    printf("  inputs      %zu fields a record must carry (others are "
+           "ignored)\n", json_array_size(fields));
+    json_array_foreach(fields, i, f) {
+        const json_t *vals = json_object_get(f, "values");
+        printf("    %-24s %-9s", jtx(f, "name"), jtx(f, "type"));
+        if (strcmp(jstr(f, "role"), "value") != 0)
+            printf(" %s", jtx(f, "role"));
+        if (json_object_get(f, "format"))
+            printf(" format %s", jtx(f, "format"));
+        if (!json_is_true(json_object_get(f, "nullable")))
+            printf(" required");
+        if (vals) {
+            size_t k;
+            const json_t *x;
+            printf(" one of %zu:", json_array_size(vals));
+            json_array_foreach(vals, k, x) {
+                if (k == 8) {
+                    printf(" ...");
+                    break;
+                }
+                printf("%s %s", k ? "," : "", tx(json_string_value(x)));
+            }
+            printf(" (unknown: %s)", jtx(f, "unknown"));
+        }
+        putchar('\n');
+    }
+    if ((h = json_object_get(in, "history")) != NULL)
+        printf("  history     window features read the events of each %s "
+               "from the online store\n", jstr(h, "by") ? jtx(h, "by")
+                                                       : "series");
+}
+
 static int models_show(cli_ctx_t *ctx, reg_t *r, models_opts_t *o)
 {
     ferr_t e = {0};
     char *name;
     int v;
-    json_t *m, *aliases;
-    (void)ctx;
+    json_t *m, *aliases, *inputs;
     if (split_ref(r, o->pos[0], "latest", &name, &v, &e))
         return fail(&e);
     if (reg_load_manifest(r, name, v, &m, &e)) {
@@ -292,12 +357,16 @@ static int models_show(cli_ctx_t *ctx, reg_t *r, models_opts_t *o)
         return fail(&e);
     }
     aliases = aliases_of(r, name, v);
+    inputs = model_inputs(ctx, name, v);
     if (o->json) {
         json_object_set(m, "aliases", aliases);
+        json_object_set(m, "inputs", inputs);
         print_json(m);
     } else {
         show_text(m, aliases);
+        show_inputs(inputs);
     }
+    json_decref(inputs);
     json_decref(aliases);
     json_decref(m);
     free(name);

@@ -263,6 +263,8 @@ static json_t *build_manifest(const cli_ctx_t *ctx, const project_t *p,
     if (r->search)
         json_object_set(m, "search", r->search);
     json_object_set(m, "feature_pipeline", fs->vocabularies);
+    if (fs->inputs)
+        json_object_set(m, "inputs", fs->inputs);
     json_object_set_new(m, "lineage", lineage);
     {
         /* the spec as trained (the file and the --set overrides applied

@@ -543,6 +543,15 @@ static int run_all(const project_t *p, feat_exprs_t *cache,
         feat_schema_free(schema);
         schema->vocabularies = json_object();
         schema->columns = json_array();
+        /* the input profile: which source columns training saw empty, so
+         * a record scored alone may be refused an empty value (record.h) */
+        schema->inputs = json_object();
+        for (size_t i = 0; i < sources[0]->ncols; i++) {
+            const column_t *c = sources[0]->cols[i];
+            json_object_set_new(schema->inputs, c->name, json_pack(
+                "{s:I, s:I}", "rows", (json_int_t)sources[0]->nrows, "nulls",
+                (json_int_t)col_null_count(c)));
+        }
     }
     if (take) {
         /* The caller gave the primary table up: move its columns (a copy
@@ -643,13 +652,16 @@ void feat_schema_free(feat_schema_t *s)
 {
     json_decref(s->vocabularies);
     json_decref(s->columns);
-    s->vocabularies = s->columns = NULL;
+    json_decref(s->inputs);
+    s->vocabularies = s->columns = s->inputs = NULL;
 }
 
 int feat_schema_save(const feat_schema_t *s, const char *path, ferr_t *e)
 {
     json_t *j = json_pack("{s:i, s:O, s:O}", "version", 1, "columns", s->columns,
                           "vocabularies", s->vocabularies);
+    if (s->inputs)
+        json_object_set(j, "inputs", s->inputs);
     char *text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     int rc = afile_write_all(path, text, strlen(text), e);
     xfree(text);
@@ -673,6 +685,8 @@ int feat_schema_load(const char *path, feat_schema_t *s, ferr_t *e)
     }
     s->columns = json_incref(cols);
     s->vocabularies = json_incref(voc);
+    if (json_is_object(json_object_get(j, "inputs")))
+        s->inputs = json_incref(json_object_get(j, "inputs"));
     json_decref(j);
     return FERR_OK;
 }

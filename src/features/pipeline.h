@@ -31,6 +31,8 @@
 typedef struct feat_schema {
     json_t *vocabularies; /* {"OPERA": ["Grupo LATAM", ...], ...} */
     json_t *columns;      /* [{"name":..., "type":..., "role": "feature"|"label"|"entity"|"time"|"carry"}] */
+    json_t *inputs;       /* LEARN: {"source column": {"rows": N, "nulls": N}} of
+                             the primary source (NULL when not recorded) */
 } feat_schema_t;
 
 typedef enum { FEAT_LEARN, FEAT_APPLY } feat_mode_t;

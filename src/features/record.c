@@ -299,13 +299,13 @@ int rec_plan_new(const project_t *p, const json_t *state,
     fneed = xcalloc(src->ncols + 1, sizeof(*fneed));
     for (size_t i = 0; i < src->ncols; i++) {
         const proj_column_t *c = &src->cols[i];
-        const json_t *in = json_object_get(inputs, c->name);
+        const char *wn = c->rename ? c->rename : c->name;
+        const json_t *in = json_object_get(inputs, wn);
         const json_t *nulls = json_object_get(in, "nulls");
         rec_field_t *f = &pl->fields[i];
         f->name = c->name;
         f->type = c->type;
         f->format = c->format;
-        const char *wn = c->rename ? c->rename : c->name;
         f->nullable = inputs == NULL || !json_is_integer(nulls) ||
                       json_integer_value(nulls) > 0;
         f->role = src->entity && strcmp(wn, src->entity) == 0 ? "entity" :

@@ -307,3 +307,42 @@ int predictor_score_record(const predictor_t *pr, rec_ctx_t *cx,
         free(x);
     return rc;
 }
+
+json_t *predictor_inputs_json(const predictor_t *pr)
+{
+    json_t *o = json_object(), *fields = json_array();
+    const rec_plan_t *pl = pr->plan;
+    if (pl == NULL) {
+        json_object_set_new(o, "error", json_string(pr->plan_why));
+        json_object_set_new(o, "fields", fields);
+        return o;
+    }
+    for (size_t i = 0; i < rec_plan_nfields(pl); i++) {
+        const rec_field_t *f = rec_plan_field(pl, i);
+        static const char *const unk[] = {"reject", "missing", "ignore"};
+        json_t *j = json_pack("{s:s, s:s, s:s, s:b}", "name", f->name, "type",
+                              ftype_name(f->type), "role", f->role,
+                              "nullable", f->nullable);
+        if (f->format)
+            json_object_set_new(j, "format", json_string(f->format));
+        if (f->values) {
+            json_t *v = json_array();
+            for (size_t k = 0; k < f->nvalues; k++)
+                json_array_append_new(v, json_string(f->values[k]));
+            json_object_set_new(j, "values", v);
+            json_object_set_new(j, "unknown", json_string(unk[f->unknown]));
+        }
+        json_array_append_new(fields, j);
+    }
+    json_object_set_new(o, "fields", fields);
+    if (rec_plan_needs_history(pl)) {
+        const char **names;
+        size_t n = rec_plan_history_columns(pl, &names);
+        json_t *h = json_array();
+        for (size_t k = 0; k < n; k++)
+            json_array_append_new(h, json_string(names[k]));
+        json_object_set_new(o, "history", json_pack("{s:s?, s:o}", "by",
+                            rec_plan_history_by(pl), "columns", h));
+    }
+    return o;
+}

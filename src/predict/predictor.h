@@ -27,6 +27,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "base/err.h"
 #include "data/table.h"
 #include "project/project.h"
@@ -76,5 +78,11 @@ int predictor_ctx_new(const predictor_t *pr, const char *online_path,
  * returns its error (rec_eval) and leaves *score alone. */
 int predictor_score_record(const predictor_t *pr, rec_ctx_t *cx,
                            const str_t *vals, double *score, ferr_t *e);
+
+/* What a record must carry, for `ferry models show` and the server's
+ * OpenAPI document: {"fields": [{"name", "type", "role", "nullable",
+ * "format"?, "values"?, "unknown"?}], "history"?: {"by", "columns"}}, or
+ * {"error": why, "fields": []} when the version cannot score a record. */
+json_t *predictor_inputs_json(const predictor_t *pr);
 
 #endif
