@@ -90,6 +90,7 @@ typedef struct outputs {
     const project_t *p;
     const table_t *t;
     const out_paths_t *paths;
+    const feat_history_t *hist;
     bool online;
     afile_t csv, fcol;
     bool csv_open, fcol_open;
@@ -119,14 +120,37 @@ static void *write_online(void *arg)
     double t0 = now_seconds();
     if (!o->online)
         return NULL;
+    online_history_in_t hin = {0};
+    table_t view = {0};
+    column_t *series = NULL;
+    const table_t *t = o->t;
+
+    if (o->hist && o->hist->events) {
+        hin.events = o->hist->events;
+        hin.by = o->hist->by;
+    }
+    if (entity == NULL && hin.events && hin.by == NULL) {
+        /* one series: its latest row is keyed "" like its history (a view
+         * of the table: the other writers read it meanwhile) */
+        series = col_new(FEAT_SERIES_KEY, FT_STRING, o->t->nrows);
+        view.nrows = o->t->nrows;
+        view.ncols = o->t->ncols + 1;
+        view.cols = xcalloc(view.ncols, sizeof(*view.cols));
+        view.cols[0] = series;
+        memcpy(view.cols + 1, o->t->cols, o->t->ncols * sizeof(*view.cols));
+        t = &view;
+        entity = FEAT_SERIES_KEY;
+    }
     if (entity == NULL)
         o->rc_online = ferr_set(&o->e_online, FERR_SPEC, "online store needs "
                                 "an entity (set online.entity or the "
                                 "source's entity)");
     else
-        o->rc_online = online_prepare(o->t, entity, o->p->sources[0].timestamp,
-                                      o->p->online_path, &o->st_online,
-                                      &o->store, &o->e_online);
+        o->rc_online = online_prepare_with_history(
+            t, entity, o->p->sources[0].timestamp, hin.events ? &hin : NULL,
+            o->p->online_path, &o->st_online, &o->store, &o->e_online);
+    free(view.cols);
+    col_free(series);
     o->s_online = now_seconds() - t0;
     return NULL;
 }
@@ -248,6 +272,7 @@ static int features_build(cli_ctx_t *ctx, int argc, char **argv)
     table_t **src = NULL, *out = NULL;
     feat_read_report_t *rr;
     feat_schema_t schema = {0};
+    feat_history_t hist = {0};
     out_paths_t paths;
     outputs_t o;
     ferr_t e = {0};
@@ -279,14 +304,18 @@ static int features_build(cli_ctx_t *ctx, int argc, char **argv)
     /* The loaded primary source is not needed afterwards: hand its columns
      * to the pipeline instead of copying them. */
     if (rc == FERR_OK)
-        rc = feat_run_take(p, src, FEAT_LEARN, &schema, &out, &e);
+        rc = feat_run_take_history(p, src, FEAT_LEARN, &schema, &hist, &out,
+                                   &e);
     t2 = now_seconds();
     out_paths_init(&paths, p);
     memset(&o, 0, sizeof(o));
     o.p = p;
     o.t = out;
     o.paths = &paths;
+    o.hist = &hist;
     o.online = online;
+    if (rc == FERR_OK && online && hist.why[0])
+        fprintf(stderr, "ferry: warning: features build: %s\n", hist.why);
     /* Nothing was written so far: on error the old outputs are intact. */
     if (rc == FERR_OK)
         rc = write_outputs(&o, &schema, &e);
@@ -331,6 +360,7 @@ static int features_build(cli_ctx_t *ctx, int argc, char **argv)
     }
     out_paths_free(&paths);
     feat_schema_free(&schema);
+    feat_history_free(&hist);
     table_free(out);
     for (size_t i = 0; i < p->nsources; i++)
         table_free(src[i]);

@@ -12,6 +12,7 @@
  */
 #include "features/pipeline.h"
 
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -26,6 +27,7 @@
 #include "features/expr.h"
 #include "features/onehot.h"
 #include "features/pipeline_int.h"
+#include "features/record.h"
 #include "features/window.h"
 
 /* ---- reading ----------------------------------------------------------- */
@@ -529,10 +531,185 @@ static int select_output(const project_t *p, table_t *t, feat_mode_t mode,
     return FERR_OK;
 }
 
+
+/* ---- the history of window inputs (feat_history_t) -------------------- */
+
+typedef struct hist_cap {
+    feat_history_t *h;
+    bool any, off;
+    const char *by, *order, *first;
+    const column_t *bysrc;
+    column_t *bycol;            /* clone of the partition column */
+    const char *names[32];
+    const column_t *src[32];    /* the working column captured */
+    column_t *cols[32];         /* its clone */
+    size_t n;
+} hist_cap_t;
+
+static void hist_off(hist_cap_t *hc, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void hist_off(hist_cap_t *hc, const char *fmt, ...)
+{
+    va_list ap;
+    if (hc->off)
+        return;
+    hc->off = true;
+    va_start(ap, fmt);
+    vsnprintf(hc->h->why, sizeof(hc->h->why), fmt, ap);
+    va_end(ap);
+}
+
+/* Before window f runs on t: keep what it reads. */
+static void hist_capture(hist_cap_t *hc, const table_t *t,
+                         const proj_feature_t *f)
+{
+    const char *want[2] = {f->order, f->of};
+    if (hc == NULL || hc->off)
+        return;
+    if (!hc->any) {
+        hc->any = true;
+        hc->first = f->name;
+        hc->by = f->by;
+        hc->order = f->order;
+        if (f->by) {
+            hc->bysrc = table_find(t, f->by);
+            if (hc->bysrc == NULL || (hc->bysrc->type != FT_INT &&
+                                      hc->bysrc->type != FT_STRING &&
+                                      hc->bysrc->type != FT_CATEGORY)) {
+                hist_off(hc, "window '%s': the partition column '%s' is not "
+                         "an int, string or category key", f->name, f->by);
+                return;
+            }
+            hc->bycol = col_clone(hc->bysrc, NULL);
+        }
+    } else if (!same(hc->by, f->by) || strcmp(hc->order, f->order) != 0) {
+        hist_off(hc, "windows '%s' and '%s' partition or order events "
+                 "differently: no history is kept for records scored alone",
+                 hc->first, f->name);
+        return;
+    }
+    if (f->by && table_find(t, f->by) != hc->bysrc) {
+        hist_off(hc, "window '%s': column '%s' was redefined before it",
+                 f->name, f->by);
+        return;
+    }
+    for (int k = 0; k < 2; k++) {
+        const column_t *c;
+        size_t i;
+        if (want[k] == NULL)
+            continue;
+        c = table_find(t, want[k]);
+        for (i = 0; i < hc->n; i++)
+            if (strcmp(hc->names[i], want[k]) == 0)
+                break;
+        if (i < hc->n) {
+            if (hc->src[i] != c)
+                hist_off(hc, "window '%s': column '%s' was redefined between "
+                         "two windows reading it", f->name, want[k]);
+            continue;
+        }
+        if (c == NULL || hc->n == 32 ||
+            (c->type == FT_STRING || c->type == FT_CATEGORY)) {
+            hist_off(hc, "window '%s': column '%s' cannot be kept as history "
+                     "(text values, or more than 32 window columns)",
+                     f->name, want[k]);
+            return;
+        }
+        hc->names[hc->n] = want[k];
+        hc->src[hc->n] = c;
+        hc->cols[hc->n++] = col_clone(c, NULL);
+    }
+}
+
+typedef struct {
+    const column_t *key, *time;
+} hist_order_t;
+
+static int hist_cmp(const void *pa, const void *pb, void *arg)
+{
+    const hist_order_t *o = arg;
+    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+    if (o->key) {
+        if (o->key->type == FT_INT) {
+            int64_t x = o->key->i64[a], y = o->key->i64[b];
+            if (x != y)
+                return x < y ? -1 : 1;
+        } else {
+            str_t x = col_str(o->key, a), y = col_str(o->key, b);
+            size_t m = x.n < y.n ? x.n : y.n;
+            int c = m ? memcmp(x.p, y.p, m) : 0;
+            if (c || x.n != y.n)
+                return c ? c : (x.n < y.n ? -1 : 1);
+        }
+    }
+    if (o->time->i64[a] != o->time->i64[b])
+        return o->time->i64[a] < o->time->i64[b] ? -1 : 1;
+    return (a > b) - (a < b);
+}
+
+/* After the run: the events table, in (key, time, row) order. */
+static void hist_finish(hist_cap_t *hc, size_t nrows)
+{
+    feat_history_t *h = hc->h;
+    const column_t *tc = NULL;
+    uint32_t *rows;
+    int64_t *r64;
+    size_t n = 0;
+    column_t *key;
+    buf_t kb = {0};
+
+    for (size_t i = 0; i < hc->n; i++)
+        if (strcmp(hc->names[i], hc->order) == 0)
+            tc = hc->cols[i];
+    if (!hc->any || hc->off || tc == NULL || nrows > UINT32_MAX) {
+        if (hc->any && !hc->off)
+            snprintf(h->why, sizeof(h->why), "no history kept (%zu rows)",
+                     nrows);
+        goto out;
+    }
+    h->by = hc->by;
+    rows = xcalloc(nrows + 1, sizeof(*rows));
+    for (size_t i = 0; i < nrows; i++)
+        if (!col_is_null(tc, i) && (hc->bycol == NULL || !col_is_null(hc->bycol, i)))
+            rows[n++] = (uint32_t)i;
+    {
+        hist_order_t o = {hc->bycol, tc};
+        qsort_r(rows, n, sizeof(*rows), hist_cmp, &o);
+    }
+    r64 = xcalloc(n + 1, sizeof(*r64));
+    key = col_new("key", FT_STRING, n);
+    for (size_t i = 0; i < n; i++) {
+        r64[i] = rows[i];
+        rec_key_text(hc->bycol, rows[i], &kb);
+        col_str_append(key, i, kb.p ? kb.p : "", kb.n);
+    }
+    h->events = table_new();
+    table_add(h->events, key, NULL);
+    h->events->nrows = n;
+    for (size_t i = 0; i < hc->n; i++)
+        table_add(h->events, win_gather(hc->cols[i], r64, n, hc->names[i]),
+                  NULL);
+    free(rows);
+    free(r64);
+    buf_free(&kb);
+out:
+    for (size_t i = 0; i < hc->n; i++)
+        col_free(hc->cols[i]);
+    col_free(hc->bycol);
+}
+
+void feat_history_free(feat_history_t *h)
+{
+    table_free(h->events);
+    h->events = NULL;
+}
+
 static int run_all(const project_t *p, feat_exprs_t *cache,
                    table_t *const *sources, feat_mode_t mode, bool take,
-                   feat_schema_t *schema, table_t **out, ferr_t *e)
+                   feat_schema_t *schema, feat_history_t *hist,
+                   table_t **out, ferr_t *e)
 {
+    hist_cap_t hcap = {.h = hist}, *hc = hist ? &hcap : NULL;
     table_t *t = table_new();
     plan_cache_t pc = {.n = 0};
     progress_t prog;
@@ -579,6 +756,7 @@ static int run_all(const project_t *p, feat_exprs_t *cache,
             rc = run_expr(t, f, i, cache, e);
             break;
         case FEAT_WINDOW:
+            hist_capture(hc, t, f);
             rc = run_window(t, f, &pc, e);
             break;
         case FEAT_ONEHOT:
@@ -601,6 +779,15 @@ static int run_all(const project_t *p, feat_exprs_t *cache,
     progress_finish(&prog);
     for (size_t k = 0; k < pc.n; k++)
         win_plan_free(pc.plan[k]);
+    if (hc) {
+        if (rc == FERR_OK)
+            hist_finish(hc, t->nrows);
+        else
+        {
+            hc->off = true;
+            hist_finish(hc, t->nrows);
+        }
+    }
     if (rc == FERR_OK)
         rc = select_output(p, t, mode, schema, out, e);
     table_free(t);
@@ -610,21 +797,29 @@ static int run_all(const project_t *p, feat_exprs_t *cache,
 int feat_run(const project_t *p, table_t *const *sources, feat_mode_t mode,
              feat_schema_t *schema, table_t **out, ferr_t *e)
 {
-    return run_all(p, NULL, sources, mode, false, schema, out, e);
+    return run_all(p, NULL, sources, mode, false, schema, NULL, out, e);
 }
 
 int feat_run_cached(const project_t *p, feat_exprs_t *cache,
                     table_t *const *sources, feat_mode_t mode,
                     feat_schema_t *schema, table_t **out, ferr_t *e)
 {
-    return run_all(p, cache, sources, mode, false, schema, out, e);
+    return run_all(p, cache, sources, mode, false, schema, NULL, out, e);
 }
 
 int feat_run_take(const project_t *p, table_t *const *sources,
                   feat_mode_t mode, feat_schema_t *schema, table_t **out,
                   ferr_t *e)
 {
-    return run_all(p, NULL, sources, mode, true, schema, out, e);
+    return run_all(p, NULL, sources, mode, true, schema, NULL, out, e);
+}
+
+int feat_run_take_history(const project_t *p, table_t *const *sources,
+                          feat_mode_t mode, feat_schema_t *schema,
+                          feat_history_t *hist, table_t **out, ferr_t *e)
+{
+    memset(hist, 0, sizeof(*hist));
+    return run_all(p, NULL, sources, mode, true, schema, hist, out, e);
 }
 
 int feat_check(const project_t *p, feat_schema_t *schema, ferr_t *e)
@@ -640,7 +835,7 @@ int feat_check(const project_t *p, feat_schema_t *schema, ferr_t *e)
                                        s->cols[c].name, s->cols[c].type, 0),
                       NULL);
     }
-    rc = run_all(p, NULL, srcs, FEAT_LEARN, false, schema, &out, e);
+    rc = run_all(p, NULL, srcs, FEAT_LEARN, false, schema, NULL, &out, e);
     table_free(out);
     for (size_t i = 0; i < p->nsources; i++)
         table_free(srcs[i]);

@@ -75,6 +75,31 @@ int feat_run_take(const project_t *p, table_t *const *sources,
                   feat_mode_t mode, feat_schema_t *schema, table_t **out,
                   ferr_t *e);
 
+/* The events window features read, captured by a build for the online
+ * store's history (online.h, record.h): a key column (STRING: the
+ * partition value as rec_key_text writes it, "" for one series) then the
+ * time and value columns of every window as the window saw them, rows
+ * grouped by key in event order (time, then file order; rows without a
+ * time or key left out).  Kept only when every window partitions by the
+ * same column and orders by the same time; otherwise events is NULL and
+ * why says so. */
+typedef struct feat_history {
+    table_t *events;
+    const char *by;             /* partition column; NULL: one series */
+    char why[FERR_MSG_MAX];
+} feat_history_t;
+void feat_history_free(feat_history_t *h);
+
+/* The entity column of a single series' online store (its one key is "",
+ * as in its history). */
+#define FEAT_SERIES_KEY "_series"
+
+/* feat_run_take that also captures hist (events stays NULL when the spec
+ * has no window). */
+int feat_run_take_history(const project_t *p, table_t *const *sources,
+                          feat_mode_t mode, feat_schema_t *schema,
+                          feat_history_t *hist, table_t **out, ferr_t *e);
+
 /* Compiled feature expressions kept across runs: a loaded model version
  * featurizes every request through the same project, and parsing and
  * type-checking its expressions each time was a fifth of scoring one
