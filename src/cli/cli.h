@@ -91,5 +91,8 @@ int cmd_validate(cli_ctx_t *ctx, int argc, char **argv);
 int init_project(const char *tmpl, const char *dir, size_t rows, bool force,
                  ferr_t *e);
 int cmd_models(cli_ctx_t *ctx, int argc, char **argv);
+/* `features show` and `features push` (cmd_events.c) */
+int features_show_cmd(cli_ctx_t *ctx, int argc, char **argv);
+int features_push_cmd(cli_ctx_t *ctx, int argc, char **argv);
 
 #endif

@@ -371,44 +371,6 @@ static int features_build(cli_ctx_t *ctx, int argc, char **argv)
     return rc ? 1 : 0;
 }
 
-static int features_show(cli_ctx_t *ctx, int argc, char **argv)
-{
-    project_t *p;
-    online_t *o = NULL;
-    buf_t json;
-    ferr_t e = {0};
-    int rc;
-
-    if (argc != 2) {
-        cli_error("usage: ferry features show ENTITY_ID");
-        return 2;
-    }
-    if ((p = cli_load_project(ctx, "features show")) == NULL)
-        return 1;
-    buf_init(&json, 0);
-    /* one pass over the store before serving from it: an edited or
-     * damaged store is reported as such, never served */
-    rc = online_open(p->online_path, &o, &e);
-    if (rc == FERR_OK)
-        rc = online_verify(o, &e);
-    if (rc == FERR_OK)
-        rc = online_get_json(o, argv[1], &json, &e);
-    if (rc == FERR_OK)
-        printf("%s\n", json.p);
-    else if (rc == FERR_NOTFOUND)
-        cli_error("features show: no entity '%s' in %s", argv[1], p->online_path);
-    else if (rc == FERR_CORRUPT)
-        cli_error("features show: %s (`ferry features build` rebuilds it)",
-                  ferr_msg(&e));
-    else
-        cli_error("features show: %s", ferr_msg(&e));
-    if (o)
-        online_close(o);
-    buf_free(&json);
-    project_free(p);
-    return rc ? 1 : 0;
-}
-
 static int features_sql(cli_ctx_t *ctx, int argc, char **argv)
 {
     project_t *p;
@@ -447,7 +409,8 @@ static int features_sql(cli_ctx_t *ctx, int argc, char **argv)
 
 static const cli_command_t feature_cmds[] = {
     {"build", features_build, "compute the offline feature table (and the online store)", "features build [--online|--no-online]"},
-    {"show", features_show, "print an entity's latest features from the online store", "features show ENTITY_ID"},
+    {"show", features_show_cmd, "the features a new event of an entity gets now (window features from its history), else its latest row", "features show ENTITY_ID [--at TIME]"},
+    {"push", features_push_cmd, "append events to the online store's history and latest rows, without a rebuild", "features push --input EVENTS.csv"},
     {"sql", features_sql, "print SQL computing the same table", "features sql [--dialect sqlite|postgres|spark] [--ddl]"},
     {NULL, NULL, NULL, NULL},
 };

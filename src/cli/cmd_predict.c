@@ -24,6 +24,7 @@
 #include "base/progress.h"
 #include "cli/cli.h"
 #include "cli/project_ctx.h"
+#include "cli/records.h"
 #include "data/csv.h"
 #include "features/pipeline.h"
 #include "predict/predictor.h"
@@ -54,69 +55,6 @@ static void rej_add(rejects_t *r, int64_t line, const char *col, str_t val,
 static column_t *str_col(const char *name, size_t n)
 {
     return col_new(name, FT_STRING, n);
-}
-
-/* Read the records: every column as text, with the source's CSV options.
- * Rows the reader cannot split (wrong field count, bad UTF-8) are its
- * rejects, read back from a temporary file to be listed with the others. */
-static int read_records(const proj_source_t *s, const char *path,
-                        const char *rej_tmp, table_t **out, table_t **rej,
-                        ferr_t *e)
-{
-    csv_opts_t o;
-    csv_report_t r = {0};
-    int rc;
-
-    csv_opts_init(&o);
-    o.delimiter = s->delimiter;
-    o.quote = s->quote;
-    o.trim = s->trim;
-    o.max_line = (size_t)s->max_line;
-    o.max_rejects = (size_t)-1; /* a bad row is that record's problem */
-    o.threads = (int)s->threads;
-    o.encoding = s->latin1 ? CSV_LATIN1 : CSV_UTF8;
-    o.rejects_path = rej_tmp;
-    rc = csv_read_file(path, &o, out, &r, e);
-    *rej = NULL;
-    if (rc == FERR_OK && r.rejected > 0) {
-        csv_opts_t ro;
-        csv_opts_init(&ro);
-        ro.quiet = true;
-        rc = csv_read_file(rej_tmp, &ro, rej, NULL, e);
-    }
-    unlink(rej_tmp);
-    return rc;
-}
-
-/* Physical line of each record: the header is line 1, a record spans one
- * line plus the newlines inside its quoted fields, and the rows the
- * reader rejected (at the lines it reported) are skipped over. */
-static int64_t *record_lines(const table_t *t, const table_t *rej)
-{
-    int64_t *line = xcalloc(t->nrows + 1, sizeof(*line));
-    const column_t *rl = rej ? table_find(rej, "line") : NULL;
-    size_t k = 0, nrej = rl ? rl->n : 0;
-    int64_t next = 2;
-    for (size_t i = 0; i < t->nrows; i++) {
-        int64_t span = 1;
-        while (k < nrej) {
-            str_t v = col_str(rl, k);
-            int64_t l = strtoll(v.p ? v.p : "0", NULL, 10);
-            if (l > next)
-                break;
-            if (l == next)
-                next++;
-            k++;
-        }
-        line[i] = next;
-        for (size_t c = 0; c < t->ncols; c++) {
-            str_t v = col_str(t->cols[c], i);
-            for (size_t b = 0; b < v.n; b++)
-                span += v.p[b] == '\n';
-        }
-        next += span;
-    }
-    return line;
 }
 
 int cmd_predict(cli_ctx_t *ctx, int argc, char **argv)
@@ -188,7 +126,7 @@ int cmd_predict(cli_ctx_t *ctx, int argc, char **argv)
         const char *path = input ? input : vp->sources[0].path;
         buf_printf(&rejtmp, "%s/ferry-predict-rejects-%d.csv",
                    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
-        rc = read_records(&vp->sources[0], path, rejtmp.p, &in, &rin, &e);
+        rc = records_read(&vp->sources[0], path, rejtmp.p, &in, &rin, &e);
         if (rc)
             goto out;
         /* every required field must be a column of the file */
@@ -232,7 +170,7 @@ int cmd_predict(cli_ctx_t *ctx, int argc, char **argv)
             outsrc[nout++] = table_index(in, vp->carry[c]);
         }
     }
-    lines = record_lines(in, rin);
+    lines = records_lines(in, rin);
     vals = xcalloc(nf + 1, sizeof(*vals));
     outc = xcalloc(nout + 1, sizeof(*outc));
     for (size_t k = 0; k < nout; k++)

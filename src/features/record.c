@@ -79,6 +79,7 @@ struct rec_plan {
     csv_colopt_t *colopt;  /* per field */
     const char **wname;    /* per field: its working column name */
     char ***values;        /* per field: allowed values (owned), or NULL */
+    const onehot_t **fvocab; /* per field: the one-hot it feeds, or NULL */
     csv_opts_t csvo;
     step_t *steps;
     size_t nsteps;
@@ -102,6 +103,8 @@ struct rec_ctx {
     table_t *events;       /* the history of that record's entity */
     int32_t *ohpos;        /* per step: the one-hot position, -1 none */
     int bad_field;         /* the field the last rejection is about, or -1 */
+    bool lenient;          /* rec_ctx_set_lenient */
+    table_t *overlay;      /* events appended by rec_ctx_append, or NULL */
     buf_t key, tmp;
 };
 
@@ -296,6 +299,7 @@ int rec_plan_new(const project_t *p, const json_t *state,
     pl->colopt = xcalloc(src->ncols + 1, sizeof(*pl->colopt));
     pl->wname = xcalloc(src->ncols + 1, sizeof(*pl->wname));
     pl->values = xcalloc(src->ncols + 1, sizeof(*pl->values));
+    pl->fvocab = xcalloc(src->ncols + 1, sizeof(*pl->fvocab));
     fneed = xcalloc(src->ncols + 1, sizeof(*fneed));
     for (size_t i = 0; i < src->ncols; i++) {
         const proj_column_t *c = &src->cols[i];
@@ -501,6 +505,7 @@ int rec_plan_new(const project_t *p, const json_t *state,
                 pl->values[s->field][v] = xstrndup(x.p, x.n);
             }
             f->values = (const char *const *)pl->values[s->field];
+            pl->fvocab[s->field] = s->oh;
             f->nvalues = s->oh->n;
             f->unknown = s->unknown;
         }
@@ -544,6 +549,7 @@ void rec_plan_free(rec_plan_t *pl)
             table_free(pl->sources[i]);
     free(pl->sources);
     free(pl->values);
+    free(pl->fvocab);
     free(pl->steps);
     free(pl->fields);
     free(pl->colopt);
@@ -597,6 +603,7 @@ void rec_ctx_free(rec_ctx_t *cx)
         online_close(cx->store);
     table_free(cx->t);
     table_free(cx->events);
+    table_free(cx->overlay);
     free(cx->online_path);
     free(cx->ohpos);
     buf_free(&cx->key);
@@ -613,13 +620,6 @@ static const char *shown(buf_t *b, str_t v)
     return b->p;
 }
 
-static bool in_values(const rec_field_t *f, str_t v)
-{
-    for (size_t i = 0; i < f->nvalues; i++)
-        if (strlen(f->values[i]) == v.n && memcmp(f->values[i], v.p, v.n) == 0)
-            return true;
-    return false;
-}
 
 /* Parse the record's fields into the one-row working table. */
 static int load_fields(rec_ctx_t *cx, const str_t *vals, ferr_t *e)
@@ -632,10 +632,20 @@ static int load_fields(rec_ctx_t *cx, const str_t *vals, ferr_t *e)
         int rc;
         table_add(cx->t, c, NULL);
         cx->bad_field = (int)i;
+        if (v.p == NULL && cx->lenient)
+            v = (str_t){"", 0};
         if (v.p == NULL)
             return ferr_set(e, FERR_PARSE, "field '%s': missing (the model "
                             "needs it: %s)", f->name, ftype_name(f->type));
         rc = csv_parse_cell(v, &pl->colopt[i], &pl->csvo, c, 0, e);
+        if (rc && cx->lenient && pl->colopt[i].format) {
+            /* `features show --at` takes ISO times whatever the format */
+            csv_colopt_t iso = pl->colopt[i];
+            iso.format = NULL;
+            c = col_new(pl->wname[i], f->type, 1);
+            feat_put_column(cx->t, c);
+            rc = csv_parse_cell(v, &iso, &pl->csvo, c, 0, e);
+        }
         if (rc) {
             /* csv_parse_cell says "column NAME: 'v' is not ..." */
             const char *m = strstr(ferr_msg(e), ": ");
@@ -644,12 +654,14 @@ static int load_fields(rec_ctx_t *cx, const str_t *vals, ferr_t *e)
             return ferr_set(e, FERR_PARSE, "field '%s': %s", f->name, why);
         }
         if (col_is_null(c, 0)) {
-            if (!f->nullable)
+            if (!f->nullable && (!cx->lenient || strcmp(f->role, "value") != 0))
                 return ferr_set(e, FERR_PARSE, "field '%s': empty, and "
                                 "training had no empty value in it", f->name);
             continue;
         }
-        if (f->values && !in_values(f, col_str(c, 0))) {
+        if (f->values && !cx->lenient &&
+            dict_find(pl->fvocab[i]->vocab, col_str(c, 0).p,
+                      col_str(c, 0).n) < 0) {
             str_t s = col_str(c, 0);
             if (f->unknown == REC_UNKNOWN_MISSING) {
                 col_set_null(c, 0);
@@ -663,6 +675,72 @@ static int load_fields(rec_ctx_t *cx, const str_t *vals, ferr_t *e)
         }
     }
     return FERR_OK;
+}
+
+/* Copy row r of src into row i of dst (same numeric type). */
+static void copy_cell(column_t *dst, size_t i, const column_t *src, size_t r)
+{
+    if (col_is_null(src, r)) {
+        col_set_null(dst, i);
+        return;
+    }
+    if (dst->null)
+        dst->null[i] = 0;
+    switch (dst->type) {
+    case FT_FLOAT: dst->f64[i] = src->f64[r]; break;
+    case FT_BOOL: dst->u8[i] = src->u8[r]; break;
+    default: dst->i64[i] = src->i64[r]; break;
+    }
+}
+
+static bool same_cell(const column_t *a, size_t i, const column_t *b, size_t r)
+{
+    if (col_is_null(a, i) || col_is_null(b, r))
+        return col_is_null(a, i) && col_is_null(b, r);
+    switch (a->type) {
+    case FT_FLOAT:
+        return memcmp(&a->f64[i], &b->f64[r], sizeof(double)) == 0;
+    case FT_BOOL: return a->u8[i] == b->u8[r];
+    default: return a->i64[i] == b->i64[r];
+    }
+}
+
+/* Events appended in this context (rec_ctx_append) follow the stored ones
+ * of the same key. */
+static void merge_overlay(rec_ctx_t *cx)
+{
+    const column_t *k;
+    size_t m = 0, n = cx->events->nrows;
+    int64_t *rows;
+    table_t *t;
+
+    if (cx->overlay == NULL)
+        return;
+    k = cx->overlay->cols[0];
+    for (size_t r = 0; r < cx->overlay->nrows; r++)
+        m += col_str(k, r).n == cx->key.n &&
+             memcmp(col_str(k, r).p, cx->key.p, cx->key.n) == 0;
+    if (m == 0)
+        return;
+    rows = xcalloc(n + m + 1, sizeof(*rows));
+    for (size_t i = 0; i < n + m; i++)
+        rows[i] = i < n ? (int64_t)i : -1;
+    t = table_new();
+    for (size_t c = 0; c < cx->events->ncols; c++) {
+        const column_t *hc = cx->events->cols[c];
+        const column_t *oc = table_find(cx->overlay, hc->name);
+        column_t *nc = win_gather(hc, rows, n + m, hc->name);
+        size_t i = n;
+        for (size_t r = 0; oc && r < cx->overlay->nrows; r++)
+            if (col_str(k, r).n == cx->key.n &&
+                memcmp(col_str(k, r).p, cx->key.p, cx->key.n) == 0)
+                copy_cell(nc, i++, oc, r);
+        table_add(t, nc, NULL);
+    }
+    t->nrows = n + m;
+    free(rows);
+    table_free(cx->events);
+    cx->events = t;
 }
 
 /* The record's entity's events, once per record. */
@@ -716,7 +794,10 @@ static int load_history(rec_ctx_t *cx, ferr_t *e)
                       &cx->key))
         return ferr_set(e, FERR_PARSE, "field '%s': empty or not a key: the "
                         "window features need the entity", pl->by);
-    return online_history(cx->store, cx->key.p, &cx->events, e);
+    if ((rc = online_history(cx->store, cx->key.p, &cx->events, e)) != FERR_OK)
+        return rc;
+    merge_overlay(cx);
+    return FERR_OK;
 }
 
 /* Window s over the entity's earlier events followed by the record. */
@@ -861,7 +942,7 @@ int rec_eval(rec_ctx_t *cx, const str_t *vals, float *x, ferr_t *e)
         }
     }
     /* the model row, converted as train_matrix_from_table does */
-    for (size_t j = 0; j < pl->nin; j++) {
+    for (size_t j = 0; x && j < pl->nin; j++) {
         const input_t *in = &pl->in[j];
         const column_t *c;
         if (in->col == NULL) {
@@ -929,4 +1010,81 @@ bool rec_feature_value(const rec_ctx_t *cx, size_t j, double *v)
         return false;
     *v = col_num(c, 0);
     return true;
+}
+
+void rec_ctx_set_lenient(rec_ctx_t *cx, bool on) { cx->lenient = on; }
+
+const column_t *rec_ctx_column(const rec_ctx_t *cx, const char *name)
+{
+    return cx->t ? table_find(cx->t, name) : NULL;
+}
+
+const table_t *rec_ctx_appended(const rec_ctx_t *cx) { return cx->overlay; }
+
+int rec_ctx_append(rec_ctx_t *cx, ferr_t *e)
+{
+    const rec_plan_t *pl = cx->pl;
+    const column_t *tc;
+    size_t n;
+
+    if (!pl->needs_history)
+        return FERR_OK;
+    if (cx->events == NULL)
+        return ferr_set(e, FERR_USAGE, "rec_ctx_append: no record evaluated");
+    tc = table_find(cx->t, pl->order);
+    n = cx->events->nrows;
+    /* the same event again: every history column equal to a stored one */
+    for (size_t r = 0; r < n; r++) {
+        bool same = true;
+        for (size_t h = 0; h < pl->nhist && same; h++)
+            same = same_cell(table_find(cx->events, pl->hist[h]), r,
+                             table_find(cx->t, pl->hist[h]), 0);
+        if (same)
+            return ferr_set(e, FERR_EXISTS, "the same event is already in "
+                            "the history of '%s'", cx->key.p);
+    }
+    if (n > 0 && !col_is_null(tc, 0)) {
+        const column_t *ht = table_find(cx->events, pl->order);
+        for (size_t r = 0; r < n; r++)
+            if (!col_is_null(ht, r) && ht->i64[r] > tc->i64[0])
+                return ferr_set(e, FERR_RANGE, "older than the latest event "
+                                "of '%s' in the history: push appends events "
+                                "in time order (`ferry features build` "
+                                "rebuilds from the files)", cx->key.p);
+    }
+    if (col_is_null(tc, 0))
+        return ferr_set(e, FERR_PARSE, "no time: an event outside every "
+                        "window is not history");
+    if (cx->overlay == NULL) {
+        cx->overlay = table_new();
+        table_add(cx->overlay, col_new("key", FT_STRING, 0), NULL);
+        for (size_t h = 0; h < pl->nhist; h++)
+            table_add(cx->overlay, col_new(pl->hist[h], pl->hist_type[h], 0),
+                      NULL);
+    }
+    /* grow every column by one row */
+    {
+        table_t *o = cx->overlay;
+        size_t r = o->nrows;
+        table_t *g = table_new();
+        int64_t *rows = xcalloc(r + 2, sizeof(*rows));
+        for (size_t i = 0; i <= r; i++)
+            rows[i] = i < r ? (int64_t)i : -1;
+        column_t *key = col_new("key", FT_STRING, r + 1);
+        for (size_t i = 0; i < r; i++)
+            col_str_append(key, i, col_str(o->cols[0], i).p,
+                           col_str(o->cols[0], i).n);
+        col_str_append(key, r, cx->key.p, cx->key.n);
+        table_add(g, key, NULL);
+        for (size_t h = 0; h < pl->nhist; h++) {
+            column_t *c = win_gather(o->cols[h + 1], rows, r + 1, pl->hist[h]);
+            copy_cell(c, r, table_find(cx->t, pl->hist[h]), 0);
+            table_add(g, c, NULL);
+        }
+        g->nrows = r + 1;
+        free(rows);
+        table_free(o);
+        cx->overlay = g;
+    }
+    return FERR_OK;
 }

@@ -114,6 +114,7 @@ void rec_ctx_free(rec_ctx_t *cx);
  * (float; NaN: missing).  On a rejection, e says which field, which value
  * and why, and x is unspecified. */
 int rec_eval(rec_ctx_t *cx, const str_t *vals, float *x, ferr_t *e);
+/* x may be NULL: the features only (rec_ctx_column, rec_feature_value). */
 
 /* The entity key as the history stores it: INT as decimal text, STRING
  * and CATEGORY as is; "" for a NULL column (windows over one series).
@@ -123,6 +124,27 @@ bool rec_key_text(const column_t *c, size_t row, buf_t *out);
 /* After a successful rec_eval: model input j as the working row holds it
  * (before the model's float conversion; NaN for null). */
 bool rec_feature_value(const rec_ctx_t *cx, size_t j, double *v);
+
+/* Score like `features build` reads: a field the record lacks is empty,
+ * only the entity and time must not be (unless null_keys: keep), an
+ * unknown category is all zeros, and a time that does not match the
+ * field's format may be ISO (`features show`, `features push`). */
+void rec_ctx_set_lenient(rec_ctx_t *cx, bool on);
+
+/* After a successful rec_eval: the working row's column (borrowed until
+ * the next rec_eval), or NULL. */
+const column_t *rec_ctx_column(const rec_ctx_t *cx, const char *name);
+
+/* After a successful rec_eval of an event: make it part of its entity's
+ * history for the records this context scores next (`features push`
+ * scores a file of events in order).  FERR_EXISTS: an event equal to it
+ * in every history column is already there (pushed before); FERR_RANGE:
+ * it is older than the entity's latest event (history only grows at the
+ * end).  Nothing to do when the plan has no window. */
+int rec_ctx_append(rec_ctx_t *cx, ferr_t *e);
+/* The events appended so far: a key column then the history columns
+ * (online_history_in_t's layout), or NULL. */
+const table_t *rec_ctx_appended(const rec_ctx_t *cx);
 
 /* After a rejected rec_eval: the field it names (an index of
  * rec_plan_field), or -1 when the reason is not one field's. */

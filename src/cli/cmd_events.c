@@ -1,0 +1,389 @@
+/*
+ * cmd_events.c - the online store seen as of now: `ferry features show ID
+ * [--at TIME]` (the features a new event of an entity would get) and
+ * `ferry features push --input events.csv` (append events without a
+ * rebuild).  Both go through the scoring plan of record.h, compiled from
+ * the project's own spec, so they compute exactly what `features build`
+ * would for the same events.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "base/mem.h"
+#include "cli/cli.h"
+#include "cli/project_ctx.h"
+#include "cli/records.h"
+#include "data/parse.h"
+#include "features/pipeline.h"
+#include "features/record.h"
+#include "store/online.h"
+
+/* A plan of p's spec producing the named columns (the state of the last
+ * build: its learned vocabularies; the join sources read). */
+static int project_plan(const project_t *p, const char *const *names,
+                        size_t n, rec_plan_t **out, ferr_t *e)
+{
+    feat_schema_t fs = {0};
+    table_t **src = xcalloc(p->nsources + 1, sizeof(*src));
+    buf_t path = {0};
+    int rc = FERR_OK;
+
+    buf_printf(&path, "%s/%s.schema.json", p->output_dir, p->output_name);
+    if (access(path.p, R_OK) == 0)
+        rc = feat_schema_load(path.p, &fs, e);
+    for (size_t i = 1; rc == FERR_OK && p->njoins && i < p->nsources; i++)
+        rc = feat_read_source_file(p, i, NULL, NULL, &src[i], NULL, e);
+    if (rc == FERR_OK)
+        rc = rec_plan_new(p, fs.vocabularies, NULL, names, n, src, out, e);
+    for (size_t i = 0; i < p->nsources; i++)
+        table_free(src[i]);
+    free(src);
+    feat_schema_free(&fs);
+    buf_free(&path);
+    return rc;
+}
+
+static void json_cell(json_t *o, const char *name, const column_t *c)
+{
+    char tmp[64];
+    if (c == NULL || col_is_null(c, 0)) {
+        json_object_set_new(o, name, json_null());
+        return;
+    }
+    switch (c->type) {
+    case FT_INT: json_object_set_new(o, name, json_integer(c->i64[0])); break;
+    case FT_FLOAT:
+        json_object_set_new(o, name, isfinite(c->f64[0]) ?
+                            json_real(c->f64[0]) : json_null());
+        break;
+    case FT_BOOL: json_object_set_new(o, name, json_boolean(c->u8[0])); break;
+    case FT_DATE:
+        format_date(c->i64[0], tmp, sizeof(tmp));
+        json_object_set_new(o, name, json_string(tmp));
+        break;
+    case FT_DATETIME:
+        format_datetime(c->i64[0], tmp, sizeof(tmp));
+        json_object_set_new(o, name, json_string(tmp));
+        break;
+    default: {
+        str_t s = col_str(c, 0);
+        json_object_set_new(o, name, json_stringn(s.p, s.n));
+    }
+    }
+}
+
+/* The window features of a new event of entity id at time `at` (ISO, or
+ * the time field's format). */
+static int show_asof(const project_t *p, const char *id, const char *at,
+                     json_t **out, ferr_t *e)
+{
+    const char **names = xcalloc(p->nfeatures + 1, sizeof(*names));
+    rec_plan_t *pl = NULL;
+    rec_ctx_t *cx = NULL;
+    str_t *vals = NULL;
+    size_t n = 0;
+    int rc;
+
+    for (size_t i = 0; i < p->nfeatures; i++)
+        if (p->features[i].kind == FEAT_WINDOW)
+            names[n++] = p->features[i].name;
+    rc = project_plan(p, names, n, &pl, e);
+    if (rc == FERR_OK)
+        rc = rec_ctx_new(pl, p->online_path, &cx, e);
+    if (rc == FERR_OK) {
+        const char *by = rec_plan_history_by(pl);
+        vals = xcalloc(rec_plan_nfields(pl) + 1, sizeof(*vals));
+        rec_ctx_set_lenient(cx, true);
+        for (size_t i = 0; i < rec_plan_nfields(pl); i++) {
+            const rec_field_t *f = rec_plan_field(pl, i);
+            if (strcmp(f->role, "time") == 0 || (rec_plan_needs_history(pl) &&
+                f->name && p->sources[0].timestamp &&
+                strcmp(f->name, p->sources[0].timestamp) == 0))
+                vals[i] = str_from(at);
+            else if (by && strcmp(f->name, by) == 0)
+                vals[i] = str_from(id);
+            else
+                vals[i] = (str_t){NULL, 0};
+        }
+        rc = rec_eval(cx, vals, NULL, e);
+    }
+    if (rc == FERR_OK) {
+        const char *by = rec_plan_history_by(pl);
+        json_t *o = json_object();
+        if (by)
+            json_object_set_new(o, by, json_string(id));
+        json_object_set_new(o, "as_of", json_string(at));
+        for (size_t i = 0; i < n; i++)
+            json_cell(o, names[i], rec_ctx_column(cx, names[i]));
+        *out = o;
+    }
+    free(vals);
+    free(names);
+    rec_ctx_free(cx);
+    rec_plan_free(pl);
+    return rc;
+}
+
+int features_show_cmd(cli_ctx_t *ctx, int argc, char **argv)
+{
+    const char *id = NULL, *at = NULL;
+    project_t *p;
+    online_t *o = NULL;
+    buf_t json, now = {0};
+    ferr_t e = {0};
+    bool windows = false;
+    int rc;
+
+    for (int i = 1; i < argc; i++) {
+        int m = cli_opt_value("features show", argc, argv, &i, "--at", &at);
+        if (m < 0)
+            return 2;
+        if (m > 0)
+            continue;
+        if (id == NULL && argv[i][0] != '-') {
+            id = argv[i];
+            continue;
+        }
+        cli_error("usage: ferry features show ENTITY_ID [--at TIME]");
+        return 2;
+    }
+    if ((p = cli_load_project(ctx, "features show")) == NULL)
+        return 1;
+    for (size_t i = 0; i < p->nfeatures; i++)
+        windows |= p->features[i].kind == FEAT_WINDOW;
+    if (id == NULL && !(windows && p->sources[0].entity == NULL)) {
+        cli_error("usage: ferry features show ENTITY_ID [--at TIME]");
+        project_free(p);
+        return 2;
+    }
+    buf_init(&json, 0);
+    /* one pass over the store before serving from it: an edited or
+     * damaged store is reported as such, never served */
+    rc = online_open(p->online_path, &o, &e);
+    if (rc == FERR_OK)
+        rc = online_verify(o, &e);
+    if (rc == FERR_OK && windows) {
+        json_t *j = NULL;
+        if (at == NULL) {
+            /* now, in UTC, in the time column's unit */
+            char tmp[64];
+            format_datetime((int64_t)time(NULL), tmp, sizeof(tmp));
+            buf_puts(&now, tmp);
+            at = now.p;
+        }
+        rc = show_asof(p, id ? id : "", at, &j, &e);
+        if (rc == FERR_OK) {
+            char *text = json_dumps(j, JSON_PRESERVE_ORDER |
+                                    JSON_REAL_PRECISION(17));
+            printf("%s\n", text);
+            free(text);
+        }
+        json_decref(j);
+    } else if (rc == FERR_OK) {
+        rc = online_get_json(o, id, &json, &e);
+        if (rc == FERR_OK)
+            printf("%s\n", json.p);
+        else if (rc == FERR_NOTFOUND)
+            cli_error("features show: no entity '%s' in %s", id,
+                      p->online_path);
+    }
+    if (rc == FERR_CORRUPT)
+        cli_error("features show: %s (`ferry features build` rebuilds it)",
+                  ferr_msg(&e));
+    else if (rc && rc != FERR_NOTFOUND)
+        cli_error("features show: %s", ferr_msg(&e));
+    else if (rc == FERR_NOTFOUND && windows)
+        cli_error("features show: %s", ferr_msg(&e));
+    if (o)
+        online_close(o);
+    buf_free(&json);
+    buf_free(&now);
+    project_free(p);
+    return rc ? 1 : 0;
+}
+
+/* Append one scored event's row of the features table to latest. */
+static void latest_add(table_t *latest, rec_ctx_t *cx, const char *const *names,
+                       size_t n)
+{
+    size_t r = latest->nrows;
+    for (size_t k = 0; k < latest->ncols; k++) {
+        column_t *c = latest->cols[k];
+        const column_t *v = rec_ctx_column(cx, c->name);
+        double d = NAN;
+        size_t j;
+        if (v && v->type == c->type) {
+            switch (c->type) {
+            case FT_FLOAT: c->f64[r] = v->f64[0]; break;
+            case FT_BOOL: c->u8[r] = v->u8[0]; break;
+            case FT_STRING: case FT_CATEGORY: {
+                str_t s = col_str(v, 0);
+                col_str_append(c, r, s.p, s.n);
+                break;
+            }
+            default: c->i64[r] = v->i64[0]; break;
+            }
+            if (col_is_null(v, 0))
+                col_set_null(c, r);
+            continue;
+        }
+        for (j = 0; j < n; j++)
+            if (strcmp(names[j], c->name) == 0)
+                break;
+        if (c->type == FT_STRING || c->type == FT_CATEGORY) {
+            col_str_append(c, r, "", 0); /* every row, in order */
+            if (strcmp(c->name, FEAT_SERIES_KEY) != 0)
+                col_set_null(c, r);
+        } else if (j < n && rec_feature_value(cx, j, &d) && !isnan(d)) {
+            if (c->type == FT_FLOAT)
+                c->f64[r] = d;
+            else
+                c->i64[r] = (int64_t)d;
+        } else {
+            col_set_null(c, r);
+        }
+    }
+    latest->nrows = r + 1;
+}
+
+int features_push_cmd(cli_ctx_t *ctx, int argc, char **argv)
+{
+    const char *input = NULL;
+    project_t *p;
+    feat_schema_t fs = {0};
+    rec_plan_t *pl = NULL;
+    rec_ctx_t *cx = NULL;
+    table_t *in = NULL, *rin = NULL, *latest = NULL;
+    const char **names = NULL;
+    size_t n = 0, nf = 0, added = 0, dup = 0, bad = 0;
+    int *map = NULL;
+    int64_t *lines = NULL;
+    str_t *vals = NULL;
+    buf_t tmp = {0};
+    ferr_t e = {0};
+    int rc;
+
+    for (int i = 1; i < argc; i++) {
+        int m = cli_opt_value("features push", argc, argv, &i, "--input",
+                              &input);
+        if (m < 0)
+            return 2;
+        if (m == 0) {
+            cli_error("features push: unknown option '%s'", argv[i]);
+            return 2;
+        }
+    }
+    if (input == NULL) {
+        cli_error("usage: ferry features push --input EVENTS.csv");
+        return 2;
+    }
+    if ((p = cli_load_project(ctx, "features push")) == NULL)
+        return 1;
+    /* the features table's columns, as a build makes them */
+    rc = feat_check(p, &fs, &e);
+    if (rc == FERR_OK) {
+        size_t i;
+        json_t *c;
+        names = xcalloc(json_array_size(fs.columns) + 2, sizeof(*names));
+        latest = table_new();
+        if (p->online_entity == NULL)
+            table_add(latest, col_new(FEAT_SERIES_KEY, FT_STRING, 0), NULL);
+        json_array_foreach(fs.columns, i, c) {
+            const char *nm = json_string_value(json_object_get(c, "name"));
+            int ty = ftype_parse(str_from(json_string_value(
+                json_object_get(c, "type"))));
+            names[n++] = nm;
+            table_add(latest, col_new(nm, ty < 0 ? FT_STRING : (ftype_t)ty, 0),
+                      NULL);
+        }
+        rc = project_plan(p, names, n, &pl, &e);
+    }
+    if (rc == FERR_OK)
+        rc = rec_ctx_new(pl, p->online_path, &cx, &e);
+    if (rc == FERR_OK) {
+        buf_printf(&tmp, "%s/ferry-push-rejects-%d.csv",
+                   getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
+        rc = records_read(&p->sources[0], input, tmp.p, &in, &rin, &e);
+    }
+    if (rc)
+        goto out;
+    rec_ctx_set_lenient(cx, true);
+    nf = rec_plan_nfields(pl);
+    map = xcalloc(nf + 1, sizeof(*map));
+    for (size_t i = 0; i < nf; i++)
+        map[i] = table_index(in, rec_plan_field(pl, i)->name);
+    lines = records_lines(in, rin);
+    vals = xcalloc(nf + 1, sizeof(*vals));
+    /* latest: one row per event; room for all of them */
+    for (size_t k = 0; k < latest->ncols; k++) {
+        column_t *c = col_new(latest->cols[k]->name, latest->cols[k]->type,
+                              in->nrows);
+        col_free(latest->cols[k]);
+        latest->cols[k] = c;
+    }
+    latest->nrows = 0;
+    for (size_t r = 0; r < in->nrows; r++) {
+        for (size_t i = 0; i < nf; i++) {
+            const column_t *c = map[i] >= 0 ? in->cols[map[i]] : NULL;
+            vals[i] = c == NULL ? (str_t){NULL, 0} :
+                      col_is_null(c, r) ? (str_t){"", 0} : col_str(c, r);
+        }
+        rc = rec_eval(cx, vals, NULL, &e);
+        if (rc == FERR_OK)
+            rc = rec_ctx_append(cx, &e);
+        if (rc == FERR_EXISTS) {
+            dup++;
+            rc = FERR_OK;
+            continue;
+        }
+        if (rc) {
+            /* one bad event stops the push: history has no holes */
+            ferr_prefix(&e, "%s:%lld: ", input, (long long)lines[r]);
+            bad++;
+            goto out;
+        }
+        latest_add(latest, cx, names, n);
+        added++;
+    }
+    if (rin && rin->nrows) {
+        rc = ferr_set(&e, FERR_PARSE, "%s: %zu rows could not be read (the "
+                      "first at line %.*s): nothing pushed", input, rin->nrows,
+                      (int)col_str(table_find(rin, "line"), 0).n,
+                      col_str(table_find(rin, "line"), 0).p);
+        goto out;
+    }
+    for (size_t k = 0; k < latest->ncols; k++)
+        latest->cols[k]->n = latest->nrows;
+    {
+        size_t stored = 0;
+        const table_t *ev = rec_ctx_appended(cx);
+        table_t empty = {0};
+        rc = online_push(p->online_path, ev ? ev : &empty, latest, &stored, &e);
+        if (rc == FERR_OK)
+            cli_info(ctx, "pushed %zu events to %s (%zu already there)",
+                     added, p->online_path, dup);
+    }
+out:
+    if (rc)
+        cli_error("features push: %s", ferr_msg(&e));
+    (void)bad;
+    free(vals);
+    free(map);
+    free(lines);
+    free(names);
+    buf_free(&tmp);
+    table_free(in);
+    table_free(rin);
+    table_free(latest);
+    rec_ctx_free(cx);
+    rec_plan_free(pl);
+    feat_schema_free(&fs);
+    project_free(p);
+    return rc ? 1 : 0;
+}
