@@ -7,6 +7,7 @@
  * would for the same events.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,7 @@ static int show_asof(const project_t *p, const char *id, const char *at,
     rec_plan_t *pl = NULL;
     rec_ctx_t *cx = NULL;
     str_t *vals = NULL;
+    char now[64] = "";
     size_t n = 0;
     int rc;
 
@@ -99,6 +101,23 @@ static int show_asof(const project_t *p, const char *id, const char *at,
     if (rc == FERR_OK) {
         const char *by = rec_plan_history_by(pl);
         vals = xcalloc(rec_plan_nfields(pl) + 1, sizeof(*vals));
+        if (at == NULL) {
+            /* now, in the time column's unit (UTC); after every event for
+             * a time that is a plain number */
+            time_t t = time(NULL);
+            for (size_t i = 0; i < rec_plan_nfields(pl); i++) {
+                const rec_field_t *f = rec_plan_field(pl, i);
+                if (strcmp(f->role, "time") != 0)
+                    continue;
+                if (f->type == FT_DATE)
+                    format_date((int64_t)t / 86400, now, sizeof(now));
+                else if (f->type == FT_DATETIME)
+                    format_datetime((int64_t)t, now, sizeof(now));
+                else
+                    snprintf(now, sizeof(now), "%lld", (long long)INT64_MAX);
+            }
+            at = now;
+        }
         rec_ctx_set_lenient(cx, true);
         for (size_t i = 0; i < rec_plan_nfields(pl); i++) {
             const rec_field_t *f = rec_plan_field(pl, i);
@@ -116,8 +135,9 @@ static int show_asof(const project_t *p, const char *id, const char *at,
     if (rc == FERR_OK) {
         const char *by = rec_plan_history_by(pl);
         json_t *o = json_object();
-        if (by)
-            json_object_set_new(o, by, json_string(id));
+        const column_t *bc = by ? rec_ctx_column(cx, by) : NULL;
+        if (bc)
+            json_cell(o, by, bc);
         json_object_set_new(o, "as_of", json_string(at));
         for (size_t i = 0; i < n; i++)
             json_cell(o, names[i], rec_ctx_column(cx, names[i]));
@@ -135,7 +155,7 @@ int features_show_cmd(cli_ctx_t *ctx, int argc, char **argv)
     const char *id = NULL, *at = NULL;
     project_t *p;
     online_t *o = NULL;
-    buf_t json, now = {0};
+    buf_t json;
     ferr_t e = {0};
     bool windows = false;
     int rc;
@@ -170,14 +190,15 @@ int features_show_cmd(cli_ctx_t *ctx, int argc, char **argv)
         rc = online_verify(o, &e);
     if (rc == FERR_OK && windows) {
         json_t *j = NULL;
-        if (at == NULL) {
-            /* now, in UTC, in the time column's unit */
-            char tmp[64];
-            format_datetime((int64_t)time(NULL), tmp, sizeof(tmp));
-            buf_puts(&now, tmp);
-            at = now.p;
-        }
         rc = show_asof(p, id ? id : "", at, &j, &e);
+        /* and the entity's latest stored row, when it has one */
+        if (rc == FERR_OK &&
+            online_get_json(o, id ? id : "", &json, &e) == FERR_OK) {
+            json_error_t je;
+            json_t *latest = json_loads(json.p, 0, &je);
+            if (latest)
+                json_object_set_new(j, "latest", latest);
+        }
         if (rc == FERR_OK) {
             char *text = json_dumps(j, JSON_PRESERVE_ORDER |
                                     JSON_REAL_PRECISION(17));
@@ -203,7 +224,6 @@ int features_show_cmd(cli_ctx_t *ctx, int argc, char **argv)
     if (o)
         online_close(o);
     buf_free(&json);
-    buf_free(&now);
     project_free(p);
     return rc ? 1 : 0;
 }

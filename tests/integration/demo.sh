@@ -11,7 +11,7 @@ grep -q "features: 20,000 rows x 9 columns" demo.log
 grep -q "registered credit-risk v1" demo2.log
 grep -q "credit-risk@champion -> v1" demo.log
 grep -q '"nb_previous_loans":' demo.log
-grep -q "scored 20000 rows with credit-risk v1" demo.log
+grep -q "scored 20000 records with credit-risk v1" demo.log
 test "$(wc -l < ferry-demo/out/predictions.csv)" -eq 20001
 head -1 ferry-demo/out/predictions.csv | grep -q "score,prediction"
 # the generator is deterministic: the same data twice

@@ -43,29 +43,28 @@ cmp -s "$TMP/s1.csv" "$TMP/s3.csv" || die "v3 ignored the --set it was trained w
 grep -qF "\"features[2].expr=$AGE\"" "$V/3/manifest.json" || die "manifest lacks spec_sets"
 echo "predict_frozen_spec: v1 unchanged by an edit of ferry.yaml; v3 keeps its --set"
 
-# scoring leaves the rejects file of the last build alone; a bad input row
-# fails the run under the default budget, and within a budget it is
-# counted, and kept only where --rejects says
+# scoring leaves the rejects file of the last build alone; a bad input
+# record is rejected on its own (issue 11): the other records are scored as
+# before, the run exits 3, and --rejects lists it (line, field, value, why)
 B="$TMP/p/out/rejects-loans.csv"
 [ -f "$B" ] || die "features build wrote no rejects file"
 before=$(sha256sum <"$B")
 { cat "$TMP/few.csv"; echo "999999,5000019,F,N,40500.0,Working,Core staff,not-a-date,1987-06-20,2030-01-01,1.5,0"; } >"$TMP/bad_in.csv"
-# the default budget is 0: the whole run fails, naming the line
 set +e
 F predict --model credit-risk@1 --input "$TMP/bad_in.csv" --output "$TMP/s_bad.csv" 2>"$TMP/err"
 rc=$?
 set -e
-[ "$rc" -ne 0 ] && grep -qF "bad_in.csv:1502: " "$TMP/err" || die "a bad row within budget 0 was not an error: $(cat "$TMP/err")"
-[ "$(sha256sum <"$B")" = "$before" ] || die "a failed predict overwrote the build's rejects file"
-# this run's --set (a budget) applies on top of the version's frozen spec
-F --set sources.loans.max_rejects=5 predict --model credit-risk@1 --input "$TMP/bad_in.csv" \
-    --output "$TMP/s_bad.csv" 2>"$TMP/err"
-grep -qF "1 input rows rejected, not scored (--rejects FILE keeps them)" "$TMP/err" || die "no reject count: $(cat "$TMP/err")"
+[ "$rc" -eq 3 ] || die "a rejected record: exit $rc, expected 3: $(cat "$TMP/err")"
+grep -qF "line 1502: field 'birthday': 'not-a-date' is not a valid date" "$TMP/err" || die "the rejection is not named: $(cat "$TMP/err")"
 [ "$(sha256sum <"$B")" = "$before" ] || die "predict overwrote the build's rejects file"
 cmp -s "$TMP/s1.csv" "$TMP/s_bad.csv" || die "the good rows scored differently next to a bad one"
-F --set sources.loans.max_rejects=5 predict --model credit-risk@1 --input "$TMP/bad_in.csv" \
+set +e
+F predict --model credit-risk@1 --input "$TMP/bad_in.csv" \
     --output "$TMP/s_bad.csv" --rejects "$TMP/rej.csv" 2>/dev/null
-grep -qF "not-a-date" "$TMP/rej.csv" || die "--rejects lacks the bad row: $(cat "$TMP/rej.csv")"
+rc=$?
+set -e
+[ "$rc" -eq 3 ] || die "exit $rc with --rejects"
+grep -qF "1502,birthday,not-a-date," "$TMP/rej.csv" || die "--rejects lacks the bad row: $(cat "$TMP/rej.csv")"
 [ "$(sha256sum <"$B")" = "$before" ] || die "predict --rejects touched the build's rejects file"
 
 # a damaged frozen spec is an error naming the manifest field or YAML line
