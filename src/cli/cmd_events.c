@@ -23,6 +23,8 @@
 #include "data/parse.h"
 #include "features/pipeline.h"
 #include "features/record.h"
+#include "predict/predictor.h"
+#include "store/offline.h"
 #include "store/online.h"
 
 /* A plan of p's spec producing the named columns (the state of the last
@@ -272,9 +274,101 @@ static void latest_add(table_t *latest, rec_ctx_t *cx, const char *const *names,
     latest->nrows = r + 1;
 }
 
+/* `features push --model M`: each event is scored as of the events before
+ * it (the history so far, then the events of this push before it), the
+ * way a stream of events is scored as it arrives. */
+typedef struct scorer {
+    predictor_t *pr;
+    rec_ctx_t *cx;
+    int *map;              /* model field -> input column */
+    str_t *vals;
+    table_t *out;          /* line, score, prediction, features */
+    size_t n;
+} scorer_t;
+
+static int scorer_open(cli_ctx_t *ctx, const project_t *p, const char *model,
+                       const table_t *in, bool with_features, scorer_t *sc,
+                       ferr_t *e)
+{
+    char name[256];
+    const char *ref = "champion";
+    const rec_plan_t *pl;
+    int rc;
+
+    snprintf(name, sizeof(name), "%s", model);
+    if (strchr(name, '@')) {
+        ref = strchr(model, '@') + 1;
+        *strchr(name, '@') = '\0';
+    }
+    rc = predictor_load(cli_registry(ctx, p), name, ref, p, ctx->sets,
+                        ctx->nsets, &sc->pr, e);
+    if (rc == FERR_OK)
+        rc = predictor_ctx_new(sc->pr, p->online_path, &sc->cx, e);
+    if (rc)
+        return rc;
+    pl = predictor_plan(sc->pr);
+    sc->map = xcalloc(rec_plan_nfields(pl) + 1, sizeof(*sc->map));
+    sc->vals = xcalloc(rec_plan_nfields(pl) + 1, sizeof(*sc->vals));
+    for (size_t i = 0; i < rec_plan_nfields(pl); i++)
+        if ((sc->map[i] = table_index(in, rec_plan_field(pl, i)->name)) < 0)
+            return ferr_set(e, FERR_NOTFOUND, "no column '%s' (the model "
+                            "needs it)", rec_plan_field(pl, i)->name);
+    sc->out = table_new();
+    table_add(sc->out, col_new("line", FT_INT, in->nrows), NULL);
+    table_add(sc->out, col_new("score", FT_FLOAT, in->nrows), NULL);
+    if (strncmp(predictor_objective(sc->pr), "binary:", 7) == 0)
+        table_add(sc->out, col_new("prediction", FT_INT, in->nrows), NULL);
+    for (size_t j = 0; with_features && j < predictor_num_features(sc->pr); j++)
+        table_add(sc->out, col_new(predictor_feature(sc->pr, j), FT_FLOAT,
+                                   in->nrows), NULL);
+    return FERR_OK;
+}
+
+/* Score event r of in (before it joins the history). */
+static int scorer_run(scorer_t *sc, const table_t *in, size_t r, int64_t line,
+                      ferr_t *e)
+{
+    const rec_plan_t *pl = predictor_plan(sc->pr);
+    double score = 0;
+    size_t k = 2;
+    int rc;
+    for (size_t i = 0; i < rec_plan_nfields(pl); i++) {
+        const column_t *c = in->cols[sc->map[i]];
+        sc->vals[i] = col_is_null(c, r) ? (str_t){"", 0} : col_str(c, r);
+    }
+    if ((rc = predictor_score_record(sc->pr, sc->cx, sc->vals, &score, e)))
+        return rc;
+    if ((rc = rec_ctx_append(sc->cx, e)) != FERR_OK && rc != FERR_EXISTS)
+        return rc;
+    sc->out->cols[0]->i64[sc->n] = line;
+    sc->out->cols[1]->f64[sc->n] = score;
+    if (strncmp(predictor_objective(sc->pr), "binary:", 7) == 0)
+        sc->out->cols[k++]->i64[sc->n] = score >= predictor_threshold(sc->pr);
+    for (size_t j = 0; k < sc->out->ncols; j++, k++) {
+        double v = NAN;
+        rec_feature_value(sc->cx, j, &v);
+        sc->out->cols[k]->f64[sc->n] = v;
+        if (isnan(v))
+            col_set_null(sc->out->cols[k], sc->n);
+    }
+    sc->n++;
+    return FERR_OK;
+}
+
+static void scorer_close(scorer_t *sc)
+{
+    rec_ctx_free(sc->cx);
+    predictor_unref(sc->pr);
+    free(sc->map);
+    free(sc->vals);
+    table_free(sc->out);
+}
+
 int features_push_cmd(cli_ctx_t *ctx, int argc, char **argv)
 {
-    const char *input = NULL;
+    const char *input = NULL, *model = NULL, *output = NULL;
+    bool with_features = false;
+    scorer_t sc = {0};
     project_t *p;
     feat_schema_t fs = {0};
     rec_plan_t *pl = NULL;
@@ -290,8 +384,17 @@ int features_push_cmd(cli_ctx_t *ctx, int argc, char **argv)
     int rc;
 
     for (int i = 1; i < argc; i++) {
-        int m = cli_opt_value("features push", argc, argv, &i, "--input",
-                              &input);
+        int m;
+        if (strcmp(argv[i], "--with-features") == 0) {
+            with_features = true;
+            continue;
+        }
+        if ((m = cli_opt_value("features push", argc, argv, &i, "--input",
+                               &input)) == 0 &&
+            (m = cli_opt_value("features push", argc, argv, &i, "--model",
+                               &model)) == 0)
+            m = cli_opt_value("features push", argc, argv, &i, "--output",
+                              &output);
         if (m < 0)
             return 2;
         if (m == 0) {
@@ -299,8 +402,9 @@ int features_push_cmd(cli_ctx_t *ctx, int argc, char **argv)
             return 2;
         }
     }
-    if (input == NULL) {
-        cli_error("usage: ferry features push --input EVENTS.csv");
+    if (input == NULL || (output && model == NULL)) {
+        cli_error("usage: ferry features push --input EVENTS.csv [--model "
+                  "NAME[@REF] [--output SCORES.csv] [--with-features]]");
         return 2;
     }
     if ((p = cli_load_project(ctx, "features push")) == NULL)
@@ -333,6 +437,9 @@ int features_push_cmd(cli_ctx_t *ctx, int argc, char **argv)
     }
     if (rc)
         goto out;
+    if (model && (rc = scorer_open(ctx, p, model, in, with_features, &sc,
+                                   &e)) != FERR_OK)
+        goto out;
     rec_ctx_set_lenient(cx, true);
     nf = rec_plan_nfields(pl);
     map = xcalloc(nf + 1, sizeof(*map));
@@ -357,6 +464,15 @@ int features_push_cmd(cli_ctx_t *ctx, int argc, char **argv)
         rc = rec_eval(cx, vals, NULL, &e);
         if (rc == FERR_OK)
             rc = rec_ctx_append(cx, &e);
+        /* scored as of the events before it (a duplicate too: its score
+         * is the one it would get now) */
+        if ((rc == FERR_OK || rc == FERR_EXISTS) && model) {
+            ferr_t e2 = {0};
+            if (scorer_run(&sc, in, r, lines[r], &e2) != FERR_OK) {
+                e = e2;
+                rc = FERR_PARSE;
+            }
+        }
         if (rc == FERR_EXISTS) {
             dup++;
             rc = FERR_OK;
@@ -382,12 +498,21 @@ int features_push_cmd(cli_ctx_t *ctx, int argc, char **argv)
         latest->cols[k]->n = latest->nrows;
     {
         size_t stored = 0;
-        const table_t *ev = rec_ctx_appended(cx);
-        table_t empty = {0};
-        rc = online_push(p->online_path, ev ? ev : &empty, latest, &stored, &e);
+        if (added > 0)
+            rc = online_push(p->online_path, rec_ctx_appended(cx), latest,
+                             &stored, &e);
         if (rc == FERR_OK)
             cli_info(ctx, "pushed %zu events to %s (%zu already there)",
                      added, p->online_path, dup);
+    }
+    if (rc == FERR_OK && model) {
+        for (size_t k = 0; k < sc.out->ncols; k++)
+            sc.out->cols[k]->n = sc.n;
+        sc.out->nrows = sc.n;
+        if (output)
+            rc = offline_write_csv(sc.out, output, &e);
+        else
+            rc = offline_write_csv_fp(sc.out, stdout, "stdout", &e);
     }
 out:
     if (rc)
@@ -403,6 +528,7 @@ out:
     table_free(latest);
     rec_ctx_free(cx);
     rec_plan_free(pl);
+    scorer_close(&sc);
     feat_schema_free(&fs);
     project_free(p);
     return rc ? 1 : 0;

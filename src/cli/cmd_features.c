@@ -410,7 +410,7 @@ static int features_sql(cli_ctx_t *ctx, int argc, char **argv)
 static const cli_command_t feature_cmds[] = {
     {"build", features_build, "compute the offline feature table (and the online store)", "features build [--online|--no-online]"},
     {"show", features_show_cmd, "the features a new event of an entity gets now (window features from its history), else its latest row", "features show ENTITY_ID [--at TIME]"},
-    {"push", features_push_cmd, "append events to the online store's history and latest rows, without a rebuild", "features push --input EVENTS.csv"},
+    {"push", features_push_cmd, "append events to the online store's history and latest rows, without a rebuild", "features push --input EVENTS.csv [--model NAME[@REF] [--output SCORES.csv] [--with-features]]"},
     {"sql", features_sql, "print SQL computing the same table", "features sql [--dialect sqlite|postgres|spark] [--ddl]"},
     {NULL, NULL, NULL, NULL},
 };
