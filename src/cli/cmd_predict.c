@@ -195,8 +195,13 @@ int cmd_predict(cli_ctx_t *ctx, int argc, char **argv)
         char *ls = l ? str_dup(col_str(l, r)) : xstrdup("0");
         char *cs = c ? str_dup(col_str(c, r)) : xstrdup("");
         char *ws = w ? str_dup(col_str(w, r)) : xstrdup("");
+        /* the reader's reason, named like the plan's: "field 'X': ..." */
+        buf_reset(&tmp);
+        if (cs[0])
+            buf_printf(&tmp, "field '%s': ", cs);
+        buf_puts(&tmp, ws);
         rej_add(&rj, strtoll(ls, NULL, 10), cs,
-                v ? col_str(v, r) : (str_t){"", 0}, ws);
+                v ? col_str(v, r) : (str_t){"", 0}, tmp.p);
         free(ls);
         free(cs);
         free(ws);

@@ -104,7 +104,17 @@ struct rec_ctx {
     int32_t *ohpos;        /* per step: the one-hot position, -1 none */
     int bad_field;         /* the field the last rejection is about, or -1 */
     bool lenient;          /* rec_ctx_set_lenient */
-    table_t *overlay;      /* events appended by rec_ctx_append, or NULL */
+    /* events appended by rec_ctx_append: one column per history column,
+     * grown geometrically; keys interned, each key's rows chained */
+    struct {
+        column_t **cols;   /* nhist columns of cap rows (n used) */
+        dict_t *keys;
+        int32_t *key;      /* row -> key code */
+        int64_t *prev;     /* row -> the key's previous row, or -1 */
+        int64_t *last;     /* key code -> its last row, or -1 */
+        size_t n, cap, nkeys;
+        table_t *table;    /* rec_ctx_appended's view, built on demand */
+    } ov;
     buf_t key, tmp;
 };
 
@@ -603,7 +613,16 @@ void rec_ctx_free(rec_ctx_t *cx)
         online_close(cx->store);
     table_free(cx->t);
     table_free(cx->events);
-    table_free(cx->overlay);
+    if (cx->ov.cols)
+        for (size_t h = 0; h < cx->pl->nhist; h++)
+            col_free(cx->ov.cols[h]);
+    free(cx->ov.cols);
+    if (cx->ov.keys)
+        dict_free(cx->ov.keys);
+    free(cx->ov.key);
+    free(cx->ov.prev);
+    free(cx->ov.last);
+    table_free(cx->ov.table);
     free(cx->online_path);
     free(cx->ohpos);
     buf_free(&cx->key);
@@ -654,7 +673,12 @@ static int load_fields(rec_ctx_t *cx, const str_t *vals, ferr_t *e)
             return ferr_set(e, FERR_PARSE, "field '%s': %s", f->name, why);
         }
         if (col_is_null(c, 0)) {
-            if (!f->nullable && (!cx->lenient || strcmp(f->role, "value") != 0))
+            if (strcmp(f->role, "value") != 0 && !f->nullable)
+                return ferr_set(e, FERR_PARSE, "field '%s': empty, and an "
+                                "event needs its %s", f->name,
+                                strcmp(f->role, "entity") == 0 ?
+                                "entity key" : "time");
+            if (!f->nullable && !cx->lenient)
                 return ferr_set(e, FERR_PARSE, "field '%s': empty, and "
                                 "training had no empty value in it", f->name);
             continue;
@@ -709,36 +733,35 @@ static bool same_cell(const column_t *a, size_t i, const column_t *b, size_t r)
  * of the same key. */
 static void merge_overlay(rec_ctx_t *cx)
 {
-    const column_t *k;
+    const rec_plan_t *pl = cx->pl;
+    int32_t code;
     size_t m = 0, n = cx->events->nrows;
-    int64_t *rows;
+    int64_t *rows, *mine, r;
     table_t *t;
 
-    if (cx->overlay == NULL)
+    if (cx->ov.keys == NULL ||
+        (code = dict_find(cx->ov.keys, cx->key.p, cx->key.n)) < 0)
         return;
-    k = cx->overlay->cols[0];
-    for (size_t r = 0; r < cx->overlay->nrows; r++)
-        m += col_str(k, r).n == cx->key.n &&
-             memcmp(col_str(k, r).p, cx->key.p, cx->key.n) == 0;
-    if (m == 0)
-        return;
+    for (r = cx->ov.last[code]; r >= 0; r = cx->ov.prev[r])
+        m++;
+    mine = xcalloc(m + 1, sizeof(*mine));
+    r = cx->ov.last[code];
+    for (size_t i = m; i-- > 0; r = cx->ov.prev[r])
+        mine[i] = r;
     rows = xcalloc(n + m + 1, sizeof(*rows));
     for (size_t i = 0; i < n + m; i++)
         rows[i] = i < n ? (int64_t)i : -1;
     t = table_new();
-    for (size_t c = 0; c < cx->events->ncols; c++) {
-        const column_t *hc = cx->events->cols[c];
-        const column_t *oc = table_find(cx->overlay, hc->name);
+    for (size_t h = 0; h < pl->nhist; h++) {
+        const column_t *hc = table_find(cx->events, pl->hist[h]);
         column_t *nc = win_gather(hc, rows, n + m, hc->name);
-        size_t i = n;
-        for (size_t r = 0; oc && r < cx->overlay->nrows; r++)
-            if (col_str(k, r).n == cx->key.n &&
-                memcmp(col_str(k, r).p, cx->key.p, cx->key.n) == 0)
-                copy_cell(nc, i++, oc, r);
+        for (size_t i = 0; i < m; i++)
+            copy_cell(nc, n + i, cx->ov.cols[h], (size_t)mine[i]);
         table_add(t, nc, NULL);
     }
     t->nrows = n + m;
     free(rows);
+    free(mine);
     table_free(cx->events);
     cx->events = t;
 }
@@ -1019,7 +1042,32 @@ const column_t *rec_ctx_column(const rec_ctx_t *cx, const char *name)
     return cx->t ? table_find(cx->t, name) : NULL;
 }
 
-const table_t *rec_ctx_appended(const rec_ctx_t *cx) { return cx->overlay; }
+const table_t *rec_ctx_appended(rec_ctx_t *cx)
+{
+    const rec_plan_t *pl = cx->pl;
+    table_t *t;
+    column_t *key;
+    int64_t *rows;
+
+    if (cx->ov.n == 0)
+        return NULL;
+    table_free(cx->ov.table);
+    t = cx->ov.table = table_new();
+    key = col_new("key", FT_STRING, cx->ov.n);
+    rows = xcalloc(cx->ov.n + 1, sizeof(*rows));
+    for (size_t i = 0; i < cx->ov.n; i++) {
+        str_t k = dict_str(cx->ov.keys, cx->ov.key[i]);
+        col_str_append(key, i, k.p, k.n);
+        rows[i] = (int64_t)i;
+    }
+    table_add(t, key, NULL);
+    for (size_t h = 0; h < pl->nhist; h++)
+        table_add(t, win_gather(cx->ov.cols[h], rows, cx->ov.n, pl->hist[h]),
+                  NULL);
+    t->nrows = cx->ov.n;
+    free(rows);
+    return t;
+}
 
 int rec_ctx_append(rec_ctx_t *cx, ferr_t *e)
 {
@@ -1055,36 +1103,41 @@ int rec_ctx_append(rec_ctx_t *cx, ferr_t *e)
     if (col_is_null(tc, 0))
         return ferr_set(e, FERR_PARSE, "no time: an event outside every "
                         "window is not history");
-    if (cx->overlay == NULL) {
-        cx->overlay = table_new();
-        table_add(cx->overlay, col_new("key", FT_STRING, 0), NULL);
-        for (size_t h = 0; h < pl->nhist; h++)
-            table_add(cx->overlay, col_new(pl->hist[h], pl->hist_type[h], 0),
-                      NULL);
-    }
-    /* grow every column by one row */
-    {
-        table_t *o = cx->overlay;
-        size_t r = o->nrows;
-        table_t *g = table_new();
-        int64_t *rows = xcalloc(r + 2, sizeof(*rows));
-        for (size_t i = 0; i <= r; i++)
-            rows[i] = i < r ? (int64_t)i : -1;
-        column_t *key = col_new("key", FT_STRING, r + 1);
-        for (size_t i = 0; i < r; i++)
-            col_str_append(key, i, col_str(o->cols[0], i).p,
-                           col_str(o->cols[0], i).n);
-        col_str_append(key, r, cx->key.p, cx->key.n);
-        table_add(g, key, NULL);
-        for (size_t h = 0; h < pl->nhist; h++) {
-            column_t *c = win_gather(o->cols[h + 1], rows, r + 1, pl->hist[h]);
-            copy_cell(c, r, table_find(cx->t, pl->hist[h]), 0);
-            table_add(g, c, NULL);
+    if (cx->ov.n == cx->ov.cap) {
+        size_t cap = cx->ov.cap ? cx->ov.cap * 2 : 64;
+        int64_t *rows = xcalloc(cap, sizeof(*rows));
+        for (size_t i = 0; i < cap; i++)
+            rows[i] = i < cx->ov.n ? (int64_t)i : -1;
+        if (cx->ov.cols == NULL) {
+            cx->ov.cols = xcalloc(pl->nhist + 1, sizeof(*cx->ov.cols));
+            cx->ov.keys = dict_new();
         }
-        g->nrows = r + 1;
+        for (size_t h = 0; h < pl->nhist; h++) {
+            column_t *c = cx->ov.cols[h] ?
+                win_gather(cx->ov.cols[h], rows, cap, pl->hist[h]) :
+                col_new(pl->hist[h], pl->hist_type[h], cap);
+            col_free(cx->ov.cols[h]);
+            cx->ov.cols[h] = c;
+        }
+        cx->ov.key = xrealloc(cx->ov.key, cap * sizeof(*cx->ov.key));
+        cx->ov.prev = xrealloc(cx->ov.prev, cap * sizeof(*cx->ov.prev));
+        cx->ov.cap = cap;
         free(rows);
-        table_free(o);
-        cx->overlay = g;
+    }
+    {
+        size_t r = cx->ov.n++;
+        int32_t code = dict_intern(cx->ov.keys, cx->key.p, cx->key.n);
+        if ((size_t)code >= cx->ov.nkeys) {
+            cx->ov.last = xrealloc(cx->ov.last, ((size_t)code + 1) *
+                                   sizeof(*cx->ov.last));
+            while (cx->ov.nkeys <= (size_t)code)
+                cx->ov.last[cx->ov.nkeys++] = -1;
+        }
+        cx->ov.key[r] = code;
+        cx->ov.prev[r] = cx->ov.last[code];
+        cx->ov.last[code] = (int64_t)r;
+        for (size_t h = 0; h < pl->nhist; h++)
+            copy_cell(cx->ov.cols[h], r, table_find(cx->t, pl->hist[h]), 0);
     }
     return FERR_OK;
 }

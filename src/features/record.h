@@ -144,7 +144,7 @@ const column_t *rec_ctx_column(const rec_ctx_t *cx, const char *name);
 int rec_ctx_append(rec_ctx_t *cx, ferr_t *e);
 /* The events appended so far: a key column then the history columns
  * (online_history_in_t's layout), or NULL. */
-const table_t *rec_ctx_appended(const rec_ctx_t *cx);
+const table_t *rec_ctx_appended(rec_ctx_t *cx);
 
 /* After a rejected rec_eval: the field it names (an index of
  * rec_plan_field), or -1 when the reason is not one field's. */
