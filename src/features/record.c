@@ -104,6 +104,7 @@ struct rec_ctx {
     int32_t *ohpos;        /* per step: the one-hot position, -1 none */
     int bad_field;         /* the field the last rejection is about, or -1 */
     bool lenient;          /* rec_ctx_set_lenient */
+    mem_arena_t *arena;    /* the current record's memory (rec_eval) */
     /* events appended by rec_ctx_append: one column per history column,
      * grown geometrically; keys interned, each key's rows chained */
     struct {
@@ -174,7 +175,7 @@ static int plan_vocab(const proj_feature_t *f, const json_t *state,
                         f->name);
     text = json_dumps(saved, JSON_COMPACT);
     rc = onehot_from_json(text ? text : "null", out, e);
-    free(text);
+    xfree(text);
     return rc;
 }
 
@@ -212,7 +213,7 @@ static int plan_step_schema(rec_plan_t *pl, step_t *s, table_t *t,
         }
         for (size_t i = 0; i < tmp.ncols; i++)
             feat_put_column(t, tmp.cols[i]);
-        free(tmp.cols);
+        xfree(tmp.cols);
         if (rc == FERR_OK) {
             s->oh_names = xcalloc(s->oh->n ? s->oh->n : 1, sizeof(char *));
             for (size_t i = 0; i < s->oh->n; i++) {
@@ -523,8 +524,8 @@ int rec_plan_new(const project_t *p, const json_t *state,
     }
 
 done:
-    free(pr);
-    free(fneed);
+    xfree(pr);
+    xfree(fneed);
     table_free(t);
     if (rc) {
         rec_plan_free(pl);
@@ -540,34 +541,34 @@ void rec_plan_free(rec_plan_t *pl)
         return;
     for (size_t k = 0; k < pl->nsteps; k++) {
         step_t *s = &pl->steps[k];
-        free(s->deps);
+        xfree(s->deps);
         expr_free(s->x);
         if (s->oh) {
             for (size_t i = 0; i < s->oh->n; i++)
-                free(s->oh_names[i]);
-            free(s->oh_names);
+                xfree(s->oh_names[i]);
+            xfree(s->oh_names);
             onehot_free(s->oh);
         }
     }
     for (size_t i = 0; i < pl->p->sources[0].ncols; i++) {
         for (size_t v = 0; pl->values[i] && pl->values[i][v]; v++)
-            free(pl->values[i][v]);
-        free(pl->values[i]);
+            xfree(pl->values[i][v]);
+        xfree(pl->values[i]);
     }
     if (pl->sources)
         for (size_t i = 0; i < pl->p->nsources; i++)
             table_free(pl->sources[i]);
-    free(pl->sources);
-    free(pl->values);
-    free(pl->fvocab);
-    free(pl->steps);
-    free(pl->fields);
-    free(pl->colopt);
-    free(pl->wname);
-    free(pl->in);
-    free(pl->hist);
-    free(pl->hist_type);
-    free(pl);
+    xfree(pl->sources);
+    xfree(pl->values);
+    xfree(pl->fvocab);
+    xfree(pl->steps);
+    xfree(pl->fields);
+    xfree(pl->colopt);
+    xfree(pl->wname);
+    xfree(pl->in);
+    xfree(pl->hist);
+    xfree(pl->hist_type);
+    xfree(pl);
 }
 
 size_t rec_plan_nfields(const rec_plan_t *pl) { return pl->nfields; }
@@ -593,6 +594,10 @@ size_t rec_plan_history_columns(const rec_plan_t *pl, const char ***names)
 
 /* ---- scoring one record ------------------------------------------------- */
 
+/* First arena chunk of a context: a flights record takes about 20 KiB of
+ * blocks; the arena grows past it when needed and keeps what it grew. */
+#define REC_ARENA_CHUNK (64u << 10)
+
 int rec_ctx_new(const rec_plan_t *pl, const char *online_path,
                 rec_ctx_t **out, ferr_t *e)
 {
@@ -601,6 +606,11 @@ int rec_ctx_new(const rec_plan_t *pl, const char *online_path,
     cx->pl = pl;
     cx->online_path = online_path ? xstrdup(online_path) : NULL;
     cx->ohpos = xcalloc(pl->nsteps + 1, sizeof(*cx->ohpos));
+    cx->arena = mem_arena_new(REC_ARENA_CHUNK);
+    /* scratch text lives on the heap (it may grow inside the arena: a
+     * heap block grows on the heap) */
+    buf_append(&cx->key, "", 0);
+    buf_append(&cx->tmp, "", 0);
     *out = cx;
     return FERR_OK;
 }
@@ -611,23 +621,22 @@ void rec_ctx_free(rec_ctx_t *cx)
         return;
     if (cx->store)
         online_close(cx->store);
-    table_free(cx->t);
-    table_free(cx->events);
+    mem_arena_free(cx->arena); /* the last record's t and events */
     if (cx->ov.cols)
         for (size_t h = 0; h < cx->pl->nhist; h++)
             col_free(cx->ov.cols[h]);
-    free(cx->ov.cols);
+    xfree(cx->ov.cols);
     if (cx->ov.keys)
         dict_free(cx->ov.keys);
-    free(cx->ov.key);
-    free(cx->ov.prev);
-    free(cx->ov.last);
+    xfree(cx->ov.key);
+    xfree(cx->ov.prev);
+    xfree(cx->ov.last);
     table_free(cx->ov.table);
-    free(cx->online_path);
-    free(cx->ohpos);
+    xfree(cx->online_path);
+    xfree(cx->ohpos);
     buf_free(&cx->key);
     buf_free(&cx->tmp);
-    free(cx);
+    xfree(cx);
 }
 
 /* The field's text, shortened for a message. */
@@ -760,8 +769,8 @@ static void merge_overlay(rec_ctx_t *cx)
         table_add(t, nc, NULL);
     }
     t->nrows = n + m;
-    free(rows);
-    free(mine);
+    xfree(rows);
+    xfree(mine);
     table_free(cx->events);
     cx->events = t;
 }
@@ -781,7 +790,10 @@ static int load_history(rec_ctx_t *cx, ferr_t *e)
         return ferr_set(e, FERR_NOTFOUND, "window features need the "
                         "entity's history, and no online store was given");
     if (cx->store == NULL) {
+        /* the connection outlives the record: not in its arena */
+        mem_arena_t *rec = mem_arena_enter(NULL);
         rc = online_open(cx->online_path, &cx->store, e);
+        mem_arena_leave(rec);
         if (rc)
             return ferr_prefix(e, "window features need the entity's "
                                "history: ");
@@ -789,7 +801,9 @@ static int load_history(rec_ctx_t *cx, ferr_t *e)
             !((pl->by == NULL && online_history_by(cx->store) == NULL) ||
               (pl->by && online_history_by(cx->store) &&
                strcmp(pl->by, online_history_by(cx->store)) == 0))) {
+            rec = mem_arena_enter(NULL);
             online_close(cx->store);
+            mem_arena_leave(rec);
             cx->store = NULL;
             return ferr_set(e, FERR_NOTFOUND, "%s holds no history of "
                             "events by %s: rebuild it with `ferry features "
@@ -807,7 +821,9 @@ static int load_history(rec_ctx_t *cx, ferr_t *e)
                               "column '%s' (rebuild the store with the "
                               "version's spec)", cx->online_path,
                               ftype_name(pl->hist_type[h]), pl->hist[h]);
+                rec = mem_arena_enter(NULL);
                 online_close(cx->store);
+                mem_arena_leave(rec);
                 cx->store = NULL;
                 return rc;
             }
@@ -856,7 +872,7 @@ static int run_window(rec_ctx_t *cx, const step_t *s, ferr_t *e)
     mt = win_gather(ht, rows, n + 1, s->f->order);
     if (hv)
         mv = win_gather(hv, rows, n + 1, s->f->of);
-    free(rows);
+    xfree(rows);
     /* the record itself is the last row */
     mt->i64[n] = rt->i64[0];
     if (col_is_null(rt, 0))
@@ -920,14 +936,11 @@ static int run_onehot(rec_ctx_t *cx, size_t k, ferr_t *e)
     return FERR_OK;
 }
 
-int rec_eval(rec_ctx_t *cx, const str_t *vals, float *x, ferr_t *e)
+static int rec_eval_in(rec_ctx_t *cx, const str_t *vals, float *x, ferr_t *e)
 {
     const rec_plan_t *pl = cx->pl;
     int rc;
 
-    table_free(cx->t);
-    table_free(cx->events);
-    cx->events = NULL;
     cx->t = table_new();
     cx->t->nrows = 1;
     if ((rc = load_fields(cx, vals, e)) != FERR_OK)
@@ -986,6 +999,24 @@ int rec_eval(rec_ctx_t *cx, const str_t *vals, float *x, ferr_t *e)
                             "needs a number", in->col, ftype_name(c->type));
     }
     return FERR_OK;
+}
+
+/* A record lives in the context's arena from one rec_eval to the next:
+ * its working row, its history and every intermediate column are arena
+ * blocks dropped at once by the next record's reset, so a steady state of
+ * records makes no malloc (record.h; counted by bench/predict). */
+int rec_eval(rec_ctx_t *cx, const str_t *vals, float *x, ferr_t *e)
+{
+    mem_arena_t *prev;
+    int rc;
+
+    cx->t = NULL;
+    cx->events = NULL;
+    mem_arena_reset(cx->arena);
+    prev = mem_arena_enter(cx->arena);
+    rc = rec_eval_in(cx, vals, x, e);
+    mem_arena_leave(prev);
+    return rc;
 }
 
 bool rec_value_text(rec_ctx_t *cx, const char *name, buf_t *out)
@@ -1065,7 +1096,7 @@ const table_t *rec_ctx_appended(rec_ctx_t *cx)
         table_add(t, win_gather(cx->ov.cols[h], rows, cx->ov.n, pl->hist[h]),
                   NULL);
     t->nrows = cx->ov.n;
-    free(rows);
+    xfree(rows);
     return t;
 }
 
@@ -1122,7 +1153,7 @@ int rec_ctx_append(rec_ctx_t *cx, ferr_t *e)
         cx->ov.key = xrealloc(cx->ov.key, cap * sizeof(*cx->ov.key));
         cx->ov.prev = xrealloc(cx->ov.prev, cap * sizeof(*cx->ov.prev));
         cx->ov.cap = cap;
-        free(rows);
+        xfree(rows);
     }
     {
         size_t r = cx->ov.n++;
