@@ -3,6 +3,7 @@
  */
 #include "cli/records.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -55,7 +56,11 @@ int64_t *records_lines(const table_t *t, const table_t *rej)
         int64_t span = 1;
         while (k < nrej) {
             str_t v = col_str(rl, k);
-            int64_t l = strtoll(v.p ? v.p : "0", NULL, 10);
+            char num[32];
+            int64_t l;
+            snprintf(num, sizeof(num), "%.*s", (int)(v.n < 31 ? v.n : 31),
+                     v.p ? v.p : "");
+            l = strtoll(num, NULL, 10);
             if (l > next)
                 break;
             if (l == next)
