@@ -29,7 +29,11 @@ PY
 B=("$FERRY_BIN" -q -C "$FERRY_SRC/examples/credit-risk" --set "sources.loans.path=$TMP/base.csv"
    --set "output.dir=$TMP/outb" --set "registry.path=$TMP/reg")
 "${B[@]}" features build
-"${B[@]}" features push --input "$TMP/stream.csv" --model credit-py@1 --output "$TMP/ferry_scores.csv"
+"${B[@]}" features push --input "$TMP/stream.csv" --model credit-py@1 --with-features \
+  --output "$TMP/ferry_scores.csv"
+# every loan's model inputs as it got them alone = its row of the batch
+/usr/bin/python3 "$FERRY_SRC/tests/integration/lib/same_features.py" \
+  "$TMP/ferry_scores.csv" "$TMP/out/features.csv" --rows "$(cat "$TMP/rows.txt")"
 /usr/bin/python3 - "$TMP/py_scores.csv" "$TMP/ferry_scores.csv" "$TMP/rows.txt" <<'PY'
 import sys
 import numpy as np
