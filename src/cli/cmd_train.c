@@ -17,6 +17,7 @@
 #include "base/mem.h"
 #include "base/progress.h"
 #include "cli/cli.h"
+#include "predict/predictor.h"
 #include "cli/project_ctx.h"
 #include "features/pipeline.h"
 #include "registry/profile.h"
@@ -285,6 +286,44 @@ static json_t *build_manifest(const cli_ctx_t *ctx, const project_t *p,
     return m;
 }
 
+/* What a record of the new version must carry, from its compiled scoring
+ * plan (the one `ferry predict` and the server load): a version whose
+ * spec cannot score a lone record is reported now, not at serving time. */
+static void report_inputs(cli_ctx_t *ctx, const project_t *p, int version)
+{
+    predictor_t *pr = NULL;
+    ferr_t e = {0};
+    char ref[32];
+    json_t *in, *f;
+    buf_t b = {0};
+    size_t i;
+
+    snprintf(ref, sizeof(ref), "%d", version);
+    if (predictor_load(cli_registry(ctx, p), p->name, ref, p, NULL, 0, &pr,
+                       &e) != FERR_OK) {
+        fprintf(stderr, "ferry: warning: train: v%d cannot be loaded for "
+                "scoring: %s\n", version, ferr_msg(&e));
+        return;
+    }
+    in = predictor_inputs_json(pr);
+    if (json_object_get(in, "error")) {
+        fprintf(stderr, "ferry: warning: train: v%d cannot score records one "
+                "at a time: %s\n", version,
+                json_string_value(json_object_get(in, "error")));
+    } else {
+        json_array_foreach(json_object_get(in, "fields"), i, f)
+            buf_printf(&b, "%s%s", i ? ", " : "",
+                       json_string_value(json_object_get(f, "name")));
+        cli_info(ctx, "records need %zu fields: %s%s",
+                 json_array_size(json_object_get(in, "fields")), b.p ? b.p : "",
+                 json_object_get(in, "history") ?
+                 " (window features: history from the online store)" : "");
+    }
+    buf_free(&b);
+    json_decref(in);
+    predictor_unref(pr);
+}
+
 static void print_metrics(cli_ctx_t *ctx, const train_result_t *r)
 {
     const char *parts[] = {"train", "valid", "test"};
@@ -428,9 +467,11 @@ int cmd_train(cli_ctx_t *ctx, int argc, char **argv)
     if (rc == FERR_OK)
         rc = reg_register(reg, p->name, res.model, res.model_len, manifest,
                           &version, &e);
-    if (rc == FERR_OK)
+    if (rc == FERR_OK) {
         cli_info(ctx, "registered %s v%d (%s, %s) in %s", p->name, version,
                  res.kind, res.objective, reg_dir(reg));
+        report_inputs(ctx, p, version);
+    }
     if (rc == FERR_OK && promote) {
         reg_gate_t gate;
         const char *alias;
