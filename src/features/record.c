@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/mem.h"
 #include "data/csv.h"
@@ -100,9 +101,18 @@ struct rec_ctx {
     char *online_path;
     online_t *store;
     table_t *t;            /* the working row of the last record */
-    table_t *events;       /* the history of that record's entity */
+    const table_t *events; /* the history of that record's entity (the
+                              cache's, or an arena table with the events
+                              this context appended) */
+    struct {
+        dict_t *keys;      /* entity key -> index */
+        table_t **events;  /* heap tables */
+        size_t n, cap, nevents;
+    } hc;                  /* histories read (cached_history) */
+    double next_check;     /* when to look for a new store */
     int32_t *ohpos;        /* per step: the one-hot position, -1 none */
     int bad_field;         /* the field the last rejection is about, or -1 */
+    int *slot;             /* find_at slots: per model input, then 4 per step */
     bool lenient;          /* rec_ctx_set_lenient */
     mem_arena_t *arena;    /* the current record's memory (rec_eval) */
     /* events appended by rec_ctx_append: one column per history column,
@@ -598,6 +608,8 @@ size_t rec_plan_history_columns(const rec_plan_t *pl, const char ***names)
  * blocks; the arena grows past it when needed and keeps what it grew. */
 #define REC_ARENA_CHUNK (64u << 10)
 
+static void cache_clear(rec_ctx_t *cx);
+
 int rec_ctx_new(const rec_plan_t *pl, const char *online_path,
                 rec_ctx_t **out, ferr_t *e)
 {
@@ -606,6 +618,9 @@ int rec_ctx_new(const rec_plan_t *pl, const char *online_path,
     cx->pl = pl;
     cx->online_path = online_path ? xstrdup(online_path) : NULL;
     cx->ohpos = xcalloc(pl->nsteps + 1, sizeof(*cx->ohpos));
+    cx->slot = xmalloc((pl->nin + 4 * pl->nsteps + 1) * sizeof(*cx->slot));
+    for (size_t i = 0; i < pl->nin + 4 * pl->nsteps + 1; i++)
+        cx->slot[i] = -1;
     cx->arena = mem_arena_new(REC_ARENA_CHUNK);
     /* scratch text lives on the heap (it may grow inside the arena: a
      * heap block grows on the heap) */
@@ -622,6 +637,7 @@ void rec_ctx_free(rec_ctx_t *cx)
     if (cx->store)
         online_close(cx->store);
     mem_arena_free(cx->arena); /* the last record's t and events */
+    cache_clear(cx);
     if (cx->ov.cols)
         for (size_t h = 0; h < cx->pl->nhist; h++)
             col_free(cx->ov.cols[h]);
@@ -634,9 +650,22 @@ void rec_ctx_free(rec_ctx_t *cx)
     table_free(cx->ov.table);
     xfree(cx->online_path);
     xfree(cx->ohpos);
+    xfree(cx->slot);
     buf_free(&cx->key);
     buf_free(&cx->tmp);
     xfree(cx);
+}
+
+/* table_find remembering where the column was: a record's working row is
+ * built by the same steps in the same order every time, so the slot is
+ * right after the first record and one strcmp confirms it. */
+static const column_t *find_at(const table_t *t, const char *name, int *slot)
+{
+    int i = *slot;
+    if (i >= 0 && (size_t)i < t->ncols && strcmp(t->cols[i]->name, name) == 0)
+        return t->cols[i];
+    *slot = table_index(t, name);
+    return *slot >= 0 ? t->cols[*slot] : NULL;
 }
 
 /* The field's text, shortened for a message. */
@@ -658,7 +687,8 @@ static int load_fields(rec_ctx_t *cx, const str_t *vals, ferr_t *e)
         column_t *c = col_new(pl->wname[i], f->type, 1);
         str_t v = vals[i];
         int rc;
-        table_add(cx->t, c, NULL);
+        /* field names are distinct (the plan's): no table_add check */
+        cx->t->cols[cx->t->ncols++] = c;
         cx->bad_field = (int)i;
         if (v.p == NULL && cx->lenient)
             v = (str_t){"", 0};
@@ -771,12 +801,42 @@ static void merge_overlay(rec_ctx_t *cx)
     t->nrows = n + m;
     xfree(rows);
     xfree(mine);
-    table_free(cx->events);
-    cx->events = t;
+    cx->events = t; /* the cached one stays as it was */
 }
 
-/* The record's entity's events, once per record. */
-static int load_history(rec_ctx_t *cx, ferr_t *e)
+/* ---- the entity's history ------------------------------------------- */
+
+/* A context keeps the histories it read (heap tables, one per key) until
+ * they hold this many events in all, then starts over: a service scoring
+ * the same customers again reads SQLite once per customer, not per
+ * request (the lookup was half of a credit record, bench/predict). */
+#define REC_HISTORY_CACHE_EVENTS (1u << 20)
+/* How often a context asks whether a new store was renamed over its file
+ * (features build, features push): a record is scored against a store at
+ * most this old. */
+#define REC_STORE_CHECK_S 1.0
+
+static void cache_clear(rec_ctx_t *cx)
+{
+    for (size_t i = 0; i < cx->hc.n; i++)
+        table_free(cx->hc.events[i]);
+    xfree(cx->hc.events);
+    if (cx->hc.keys)
+        dict_free(cx->hc.keys);
+    memset(&cx->hc, 0, sizeof(cx->hc));
+}
+
+static double mono_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Open the store (or take a new one renamed over it) and check it holds
+ * the history this plan reads.  Runs with the arena paused: the
+ * connection and the cache outlive the record. */
+static int open_store(rec_ctx_t *cx, ferr_t *e)
 {
     const rec_plan_t *pl = cx->pl;
     const char **names;
@@ -784,67 +844,113 @@ static int load_history(rec_ctx_t *cx, ferr_t *e)
     size_t n;
     int rc;
 
+    if (cx->store != NULL) {
+        bool changed = false;
+        if (mono_seconds() < cx->next_check)
+            return FERR_OK;
+        cx->next_check = mono_seconds() + REC_STORE_CHECK_S;
+        if (online_refresh(cx->store, &changed, e) != FERR_OK || !changed)
+            return FERR_OK; /* keep serving what we had */
+        cache_clear(cx);
+    } else {
+        rc = online_open(cx->online_path, &cx->store, e);
+        if (rc)
+            return ferr_prefix(e, "window features need the entity's "
+                               "history: ");
+        cx->next_check = mono_seconds() + REC_STORE_CHECK_S;
+    }
+    if (!online_has_history(cx->store) ||
+        !((pl->by == NULL && online_history_by(cx->store) == NULL) ||
+          (pl->by && online_history_by(cx->store) &&
+           strcmp(pl->by, online_history_by(cx->store)) == 0))) {
+        rc = ferr_set(e, FERR_NOTFOUND, "%s holds no history of events by "
+                      "%s: rebuild it with `ferry features build` (the "
+                      "window features need it)", cx->online_path,
+                      pl->by ? pl->by : "series");
+        goto bad;
+    }
+    n = online_history_columns(cx->store, &names, &types);
+    for (size_t h = 0; h < pl->nhist; h++) {
+        size_t k;
+        for (k = 0; k < n; k++)
+            if (strcmp(names[k], pl->hist[h]) == 0)
+                break;
+        if (k == n || types[k] != pl->hist_type[h]) {
+            rc = ferr_set(e, FERR_NOTFOUND, "%s: the history has no %s "
+                          "column '%s' (rebuild the store with the "
+                          "version's spec)", cx->online_path,
+                          ftype_name(pl->hist_type[h]), pl->hist[h]);
+            goto bad;
+        }
+    }
+    return FERR_OK;
+bad:
+    online_close(cx->store);
+    cx->store = NULL;
+    return rc;
+}
+
+/* The events of cx->key: from the cache, else read and kept. */
+static int cached_history(rec_ctx_t *cx, ferr_t *e)
+{
+    int32_t code = cx->hc.keys ? dict_find(cx->hc.keys, cx->key.p,
+                                           cx->key.n) : -1;
+    table_t *t;
+    int rc;
+
+    if (code >= 0) {
+        cx->events = cx->hc.events[code];
+        return FERR_OK;
+    }
+    if ((rc = online_history(cx->store, cx->key.p, &t, e)) != FERR_OK)
+        return rc;
+    if (cx->hc.nevents + t->nrows > REC_HISTORY_CACHE_EVENTS)
+        cache_clear(cx);
+    if (cx->hc.keys == NULL)
+        cx->hc.keys = dict_new();
+    code = dict_intern(cx->hc.keys, cx->key.p, cx->key.n);
+    cx->hc.events = xgrow(cx->hc.events, sizeof(*cx->hc.events),
+                          &cx->hc.cap, (size_t)code + 1);
+    cx->hc.events[code] = t;
+    cx->hc.n = (size_t)code + 1;
+    cx->hc.nevents += t->nrows;
+    cx->events = t;
+    return FERR_OK;
+}
+
+/* The record's entity's events, once per record. */
+static int load_history(rec_ctx_t *cx, ferr_t *e)
+{
+    const rec_plan_t *pl = cx->pl;
+    mem_arena_t *rec;
+    int rc;
+
     if (pl->why[0])
         return ferr_set(e, FERR_UNSUPPORTED, "%s", pl->why);
     if (cx->online_path == NULL)
         return ferr_set(e, FERR_NOTFOUND, "window features need the "
                         "entity's history, and no online store was given");
-    if (cx->store == NULL) {
-        /* the connection outlives the record: not in its arena */
-        mem_arena_t *rec = mem_arena_enter(NULL);
-        rc = online_open(cx->online_path, &cx->store, e);
-        mem_arena_leave(rec);
-        if (rc)
-            return ferr_prefix(e, "window features need the entity's "
-                               "history: ");
-        if (!online_has_history(cx->store) ||
-            !((pl->by == NULL && online_history_by(cx->store) == NULL) ||
-              (pl->by && online_history_by(cx->store) &&
-               strcmp(pl->by, online_history_by(cx->store)) == 0))) {
-            rec = mem_arena_enter(NULL);
-            online_close(cx->store);
-            mem_arena_leave(rec);
-            cx->store = NULL;
-            return ferr_set(e, FERR_NOTFOUND, "%s holds no history of "
-                            "events by %s: rebuild it with `ferry features "
-                            "build` (the window features need it)",
-                            cx->online_path, pl->by ? pl->by : "series");
-        }
-        n = online_history_columns(cx->store, &names, &types);
-        for (size_t h = 0; h < pl->nhist; h++) {
-            size_t k;
-            for (k = 0; k < n; k++)
-                if (strcmp(names[k], pl->hist[h]) == 0)
-                    break;
-            if (k == n || types[k] != pl->hist_type[h]) {
-                rc = ferr_set(e, FERR_NOTFOUND, "%s: the history has no %s "
-                              "column '%s' (rebuild the store with the "
-                              "version's spec)", cx->online_path,
-                              ftype_name(pl->hist_type[h]), pl->hist[h]);
-                rec = mem_arena_enter(NULL);
-                online_close(cx->store);
-                mem_arena_leave(rec);
-                cx->store = NULL;
-                return rc;
-            }
-        }
-    }
     if (!rec_key_text(pl->by ? table_find(cx->t, pl->by) : NULL, 0,
                       &cx->key))
         return ferr_set(e, FERR_PARSE, "field '%s': empty or not a key: the "
                         "window features need the entity", pl->by);
-    if ((rc = online_history(cx->store, cx->key.p, &cx->events, e)) != FERR_OK)
-        return rc;
-    merge_overlay(cx);
-    return FERR_OK;
+    rec = mem_arena_enter(NULL);
+    rc = open_store(cx, e);
+    if (rc == FERR_OK)
+        rc = cached_history(cx, e);
+    mem_arena_leave(rec);
+    if (rc == FERR_OK)
+        merge_overlay(cx);
+    return rc;
 }
 
 /* Window s over the entity's earlier events followed by the record. */
 static int run_window(rec_ctx_t *cx, const step_t *s, ferr_t *e)
 {
     const rec_plan_t *pl = cx->pl;
-    const column_t *rt = table_find(cx->t, s->f->order);
-    const column_t *rv = s->f->of ? table_find(cx->t, s->f->of) : NULL;
+    int *slot = &cx->slot[pl->nin + 4 * (size_t)(s - pl->steps)];
+    const column_t *rt = find_at(cx->t, s->f->order, &slot[0]);
+    const column_t *rv = s->f->of ? find_at(cx->t, s->f->of, &slot[1]) : NULL;
     const column_t *ht, *hv = NULL;
     table_t *mini = table_new();
     column_t *mt, *mv = NULL, *res = NULL, *one;
@@ -856,9 +962,9 @@ static int run_window(rec_ctx_t *cx, const step_t *s, ferr_t *e)
         table_free(mini);
         return ferr_prefix(e, "feature '%s': ", s->f->name);
     }
-    ht = table_find(cx->events, pl->hist[s->hist_time]);
+    ht = find_at(cx->events, pl->hist[s->hist_time], &slot[2]);
     if (s->hist_value >= 0)
-        hv = table_find(cx->events, pl->hist[s->hist_value]);
+        hv = find_at(cx->events, pl->hist[s->hist_value], &slot[3]);
     hn = cx->events->nrows;
     /* the events before the record: times at or before its own (an event
      * of the same time came earlier in the file); null times are in no
@@ -943,6 +1049,7 @@ static int rec_eval_in(rec_ctx_t *cx, const str_t *vals, float *x, ferr_t *e)
 
     cx->t = table_new();
     cx->t->nrows = 1;
+    cx->t->cols = xmalloc((pl->nfields + 1) * sizeof(*cx->t->cols));
     if ((rc = load_fields(cx, vals, e)) != FERR_OK)
         return rc;
     cx->bad_field = -1;
@@ -985,7 +1092,7 @@ static int rec_eval_in(rec_ctx_t *cx, const str_t *vals, float *x, ferr_t *e)
             x[j] = (float)(cx->ohpos[in->step] == in->pos);
             continue;
         }
-        c = table_find(cx->t, in->col);
+        c = find_at(cx->t, in->col, &cx->slot[j]);
         if (c == NULL || col_is_null(c, 0))
             x[j] = NAN;
         else if (c->type == FT_FLOAT)
