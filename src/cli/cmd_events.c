@@ -291,17 +291,10 @@ static int scorer_open(cli_ctx_t *ctx, const project_t *p, const char *model,
                        ferr_t *e)
 {
     char name[256];
-    const char *ref = "champion";
     const rec_plan_t *pl;
     int rc;
 
-    snprintf(name, sizeof(name), "%s", model);
-    if (strchr(name, '@')) {
-        ref = strchr(model, '@') + 1;
-        *strchr(name, '@') = '\0';
-    }
-    rc = predictor_load(cli_registry(ctx, p), name, ref, p, ctx->sets,
-                        ctx->nsets, &sc->pr, e);
+    rc = cli_load_predictor(ctx, p, model, &sc->pr, name, sizeof(name), e);
     if (rc == FERR_OK)
         rc = predictor_ctx_new(sc->pr, p->online_path, &sc->cx, e);
     if (rc)
@@ -332,10 +325,7 @@ static int scorer_run(scorer_t *sc, const table_t *in, size_t r, int64_t line,
     double score = 0;
     size_t k = 2;
     int rc;
-    for (size_t i = 0; i < rec_plan_nfields(pl); i++) {
-        const column_t *c = in->cols[sc->map[i]];
-        sc->vals[i] = col_is_null(c, r) ? (str_t){"", 0} : col_str(c, r);
-    }
+    records_fields(in, r, sc->map, rec_plan_nfields(pl), sc->vals);
     if ((rc = predictor_score_record(sc->pr, sc->cx, sc->vals, &score, e)))
         return rc;
     if ((rc = rec_ctx_append(sc->cx, e)) != FERR_OK && rc != FERR_EXISTS)
@@ -456,11 +446,7 @@ int features_push_cmd(cli_ctx_t *ctx, int argc, char **argv)
     }
     latest->nrows = 0;
     for (size_t r = 0; r < in->nrows; r++) {
-        for (size_t i = 0; i < nf; i++) {
-            const column_t *c = map[i] >= 0 ? in->cols[map[i]] : NULL;
-            vals[i] = c == NULL ? (str_t){NULL, 0} :
-                      col_is_null(c, r) ? (str_t){"", 0} : col_str(c, r);
-        }
+        records_fields(in, r, map, nf, vals);
         rc = rec_eval(cx, vals, NULL, &e);
         if (rc == FERR_OK)
             rc = rec_ctx_append(cx, &e);

@@ -77,7 +77,6 @@ int cmd_predict(cli_ctx_t *ctx, int argc, char **argv)
     size_t nout = 0, nf, scored = 0;
     buf_t tmp = {0}, rejtmp = {0};
     char name[256];
-    const char *ref = "champion";
     progress_t prog;
     ferr_t e = {0};
     bool binary;
@@ -108,13 +107,7 @@ int cmd_predict(cli_ctx_t *ctx, int argc, char **argv)
     }
     if ((p = cli_load_project(ctx, "predict")) == NULL)
         return 1;
-    snprintf(name, sizeof(name), "%s", model ? model : p->name);
-    if (strchr(name, '@')) {
-        ref = strchr(model, '@') + 1;
-        *strchr(name, '@') = '\0';
-    }
-    rc = predictor_load(cli_registry(ctx, p), name, ref, p, ctx->sets,
-                        ctx->nsets, &pr, &e);
+    rc = cli_load_predictor(ctx, p, model, &pr, name, sizeof(name), &e);
     if (rc == FERR_OK)
         rc = predictor_ctx_new(pr, NULL, &cx, &e);
     if (rc)
@@ -210,10 +203,7 @@ int cmd_predict(cli_ctx_t *ctx, int argc, char **argv)
     progress_start(&prog, "predict", "records", in->nrows);
     for (size_t r = 0; r < in->nrows; r++) {
         double score = 0;
-        for (size_t i = 0; i < nf; i++) {
-            const column_t *c = in->cols[map[i]];
-            vals[i] = col_is_null(c, r) ? (str_t){"", 0} : col_str(c, r);
-        }
+        records_fields(in, r, map, nf, vals);
         rc = predictor_score_record(pr, cx, vals, &score, &e);
         if (rc) {
             int bf = rec_bad_field(cx);

@@ -3,7 +3,11 @@
  */
 #include "cli/project_ctx.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "predict/predictor.h"
 
 const char *cli_registry(const cli_ctx_t *ctx, const project_t *p)
 {
@@ -20,4 +24,18 @@ project_t *cli_load_project(cli_ctx_t *ctx, const char *cmd)
         return NULL;
     }
     return p;
+}
+
+int cli_load_predictor(cli_ctx_t *ctx, const project_t *p, const char *model,
+                       predictor_t **out, char *name, size_t nname,
+                       ferr_t *e)
+{
+    const char *at, *ref = "champion";
+    snprintf(name, nname, "%s", model ? model : p->name);
+    if ((at = strchr(name, '@')) != NULL) {
+        ref = strchr(model, '@') + 1;
+        name[at - name] = '\0';
+    }
+    return predictor_load(cli_registry(ctx, p), name, ref, p, ctx->sets,
+                          ctx->nsets, out, e);
 }

@@ -14,6 +14,14 @@ project_t *cli_load_project(cli_ctx_t *ctx, const char *cmd);
 /* The registry directory: --registry, else the project's registry.path. */
 const char *cli_registry(const cli_ctx_t *ctx, const project_t *p);
 
+/* Load the model version named by `model` (NAME, NAME@VERSION or
+ * NAME@ALIAS; NULL: the project's name) for scoring, with this run's
+ * --set overrides; the default alias is champion.  *name gets NAME. */
+struct predictor;
+int cli_load_predictor(cli_ctx_t *ctx, const project_t *p, const char *model,
+                       struct predictor **out, char *name, size_t nname,
+                       ferr_t *e);
+
 /* The model, split, search and gate sections as `train` reads them, the
  * checks train makes before reading rows, and model.features/exclude
  * against the columns of fs (NULL: not checked); OK for a project with

@@ -78,3 +78,13 @@ int64_t *records_lines(const table_t *t, const table_t *rej)
     return line;
 }
 
+
+void records_fields(const table_t *t, size_t r, const int *map, size_t n,
+                    str_t *vals)
+{
+    for (size_t i = 0; i < n; i++) {
+        const column_t *c = map[i] >= 0 ? t->cols[map[i]] : NULL;
+        vals[i] = c == NULL ? (str_t){NULL, 0} :
+                  col_is_null(c, r) ? (str_t){"", 0} : col_str(c, r);
+    }
+}

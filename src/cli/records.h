@@ -25,4 +25,9 @@ int records_read(const proj_source_t *s, const char *path,
  * reader's rejects; malloc'd, t->nrows entries. */
 int64_t *records_lines(const table_t *t, const table_t *rej);
 
+/* Record r's text per plan field: vals[i] from column map[i] of t (an
+ * empty cell is "", map[i] < 0 an absent field: .p NULL). */
+void records_fields(const table_t *t, size_t r, const int *map, size_t n,
+                    str_t *vals);
+
 #endif
