@@ -43,7 +43,7 @@
 
 #include "base/afile.h"
 #include "base/mem.h"
-#include "predict/predictor.h"
+#include "scoring/predictor.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define BENCH_COUNT_ALLOCS 0

@@ -23,7 +23,7 @@
 #include "data/parse.h"
 #include "features/pipeline.h"
 #include "features/record.h"
-#include "predict/predictor.h"
+#include "scoring/predictor.h"
 #include "store/offline.h"
 #include "store/online.h"
 

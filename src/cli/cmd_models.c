@@ -21,9 +21,9 @@
 #include "base/str.h"
 #include "base/vec.h"
 #include "cli/cli.h"
-#include "predict/predictor.h"
 #include "project/project.h"
 #include "registry/registry.h"
+#include "scoring/predictor.h"
 
 #define MODELS_MAX_POS 4
 

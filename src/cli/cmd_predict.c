@@ -27,7 +27,7 @@
 #include "cli/records.h"
 #include "data/csv.h"
 #include "features/pipeline.h"
-#include "predict/predictor.h"
+#include "scoring/predictor.h"
 #include "store/offline.h"
 
 /* Exit status when some records were rejected and the rest scored. */

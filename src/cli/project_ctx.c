@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "predict/predictor.h"
+#include "scoring/predictor.h"
 
 const char *cli_registry(const cli_ctx_t *ctx, const project_t *p)
 {

@@ -29,9 +29,9 @@
 #include <utime.h>
 
 #include "base/afile.h"
-#include "predict/predictor.h"
 #include "registry/reg_int.h"
 #include "registry/registry.h"
+#include "scoring/predictor.h"
 
 static char g_dir[256];
 

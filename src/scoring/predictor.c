@@ -1,7 +1,7 @@
 /*
  * predictor.c - load a registry version for scoring (see predictor.h).
  */
-#include "predict/predictor.h"
+#include "scoring/predictor.h"
 
 #include <math.h>
 #include <stdatomic.h>

@@ -1,6 +1,10 @@
 /*
  * predictor.h - a servable model version: features + model, loaded once.
  *
+ * Its own floor (src/scoring), above features, registry, train and the
+ * tree evaluator it combines, so src/predict stays a leaf that training
+ * and the registry can include without pulling in the pipeline.
+ *
  * A predictor is what the server holds per route and what `ferry predict`
  * uses: the registry version's model compiled for evaluation (tree_model_t
  * for XGBoost, the linear model otherwise), its feature list in model
