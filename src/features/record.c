@@ -1119,10 +1119,15 @@ int rec_eval(rec_ctx_t *cx, const str_t *vals, float *x, ferr_t *e)
 
     cx->t = NULL;
     cx->events = NULL;
+    cx->bad_field = -1;
     mem_arena_reset(cx->arena);
     prev = mem_arena_enter(cx->arena);
     rc = rec_eval_in(cx, vals, x, e);
     mem_arena_leave(prev);
+    /* the field as the error's location, for a caller that reports
+     * machine-readably (a server's 400 body prefixes its JSON path) */
+    if (rc != FERR_OK && cx->bad_field >= 0)
+        ferr_where(e, "%s", cx->pl->fields[cx->bad_field].name);
     return rc;
 }
 

@@ -112,7 +112,8 @@ void rec_ctx_free(rec_ctx_t *cx);
  * the record has no such field).  The model row x gets rec_plan_nfeatures
  * values converted exactly as the training matrix converts a feature table
  * (float; NaN: missing).  On a rejection, e says which field, which value
- * and why, and x is unspecified. */
+ * and why, its location (e->where) is the field's name when the reason is
+ * one field's (rec_bad_field), and x is unspecified. */
 int rec_eval(rec_ctx_t *cx, const str_t *vals, float *x, ferr_t *e);
 /* x may be NULL: the features only (rec_ctx_column, rec_feature_value). */
 

@@ -141,6 +141,7 @@ static void test_rejections(void **state)
     assert_int_equal(eval3(&f, "-", "x", "", x, &e), FERR_PARSE);
     assert_non_null(strstr(ferr_msg(&e), "field 'a': missing"));
     assert_int_equal(rec_bad_field(f.cx), 0);
+    assert_string_equal(e.where, "a"); /* the location names it apart */
     assert_int_equal(eval3(&f, "", "x", "", x, &e), FERR_PARSE);
     assert_non_null(strstr(ferr_msg(&e), "field 'a': empty, and training had "
                                          "no empty value in it"));
@@ -149,10 +150,12 @@ static void test_rejections(void **state)
     assert_int_equal(eval3(&f, "1", "x", "2019-12-31", x, &e), FERR_PARSE);
     assert_non_null(strstr(ferr_msg(&e), "field 'd': '2019-12-31' is not a "
                                          "valid date (format %d/%m/%Y)"));
+    assert_string_equal(e.where, "d");
     assert_int_equal(eval3(&f, "1", "z", "", x, &e), FERR_PARSE);
     assert_non_null(strstr(ferr_msg(&e), "field 'c': 'z' is not a category "
                                          "the model was trained on (2 known"));
     assert_int_equal(rec_bad_field(f.cx), 1);
+    assert_string_equal(e.where, "c");
     /* the next record is not affected by the last one's rejection */
     assert_int_equal(eval3(&f, "3", "x", "", x, &e), FERR_OK);
     assert_true(x[0] == 6.0f && x[1] == 1.0f);
