@@ -621,33 +621,19 @@ static void hist_capture(hist_cap_t *hc, const table_t *t,
     }
 }
 
-typedef struct {
-    const column_t *key, *time;
-} hist_order_t;
-
-static int hist_cmp(const void *pa, const void *pb, void *arg)
+static int hist_time_cmp(const void *pa, const void *pb, void *arg)
 {
-    const hist_order_t *o = arg;
+    const column_t *tc = arg;
     uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
-    if (o->key) {
-        if (o->key->type == FT_INT) {
-            int64_t x = o->key->i64[a], y = o->key->i64[b];
-            if (x != y)
-                return x < y ? -1 : 1;
-        } else {
-            str_t x = col_str(o->key, a), y = col_str(o->key, b);
-            size_t m = x.n < y.n ? x.n : y.n;
-            int c = m ? memcmp(x.p, y.p, m) : 0;
-            if (c || x.n != y.n)
-                return c ? c : (x.n < y.n ? -1 : 1);
-        }
-    }
-    if (o->time->i64[a] != o->time->i64[b])
-        return o->time->i64[a] < o->time->i64[b] ? -1 : 1;
+    if (tc->i64[a] != tc->i64[b])
+        return tc->i64[a] < tc->i64[b] ? -1 : 1;
     return (a > b) - (a < b);
 }
 
-/* After the run: the events table, in (key, time, row) order. */
+/* After the run: the events table in (time, row) order.  The store groups
+ * them by key with a stable counting sort, which keeps that order inside
+ * each key; an event log already in time order is not sorted at all (a
+ * full sort by key was 7% of a 777k-loan build). */
 static void hist_finish(hist_cap_t *hc, size_t nrows)
 {
     feat_history_t *h = hc->h;
@@ -673,8 +659,11 @@ static void hist_finish(hist_cap_t *hc, size_t nrows)
         if (!col_is_null(tc, i) && (hc->bycol == NULL || !col_is_null(hc->bycol, i)))
             rows[n++] = (uint32_t)i;
     {
-        hist_order_t o = {hc->bycol, tc};
-        qsort_r(rows, n, sizeof(*rows), hist_cmp, &o);
+        bool sorted = true;
+        for (size_t i = 1; i < n && sorted; i++)
+            sorted = tc->i64[rows[i - 1]] <= tc->i64[rows[i]];
+        if (!sorted)
+            qsort_r(rows, n, sizeof(*rows), hist_time_cmp, (void *)tc);
     }
     r64 = xcalloc(n + 1, sizeof(*r64));
     key = col_new("key", FT_STRING, n);

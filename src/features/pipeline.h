@@ -79,8 +79,9 @@ int feat_run_take(const project_t *p, table_t *const *sources,
  * store's history (online.h, record.h): a key column (STRING: the
  * partition value as rec_key_text writes it, "" for one series) then the
  * time and value columns of every window as the window saw them, rows
- * grouped by key in event order (time, then file order; rows without a
- * time or key left out).  Kept only when every window partitions by the
+ * in event order (time, then file order; rows without a time or key left
+ * out), keys interleaved as they come (online_prepare_with_history groups
+ * them, stably).  Kept only when every window partitions by the
  * same column and orders by the same time; otherwise events is NULL and
  * why says so. */
 typedef struct feat_history {

@@ -101,17 +101,17 @@ void online_close(online_t *o);
  *
  * A record scored alone gets its window features from its entity's
  * earlier events.  `features build` stores them beside the latest rows:
- * table `history(key TEXT, seq INTEGER, <columns>)`, PRIMARY KEY (key,
- * seq), one row per event, seq 0, 1, ... in event order within a key.
- * key is the entity as text (online_get's form), "" for windows over one
- * series (no `by`).  The columns are the window inputs as the build
- * computed them (time and value columns of every window).  Meta key
- * `history` holds {"by": COLUMN or null, "columns": [{"name","type"}],
- * "events": N}.  The history is covered by content_hash and
- * online_verify like the features table.  A store with a history is of
- * format "ferry-online-3"; one without stays "ferry-online-2" (both are
- * read; online_has_history tells them apart).  Events with a null key are
- * not stored.
+ * table `history(key TEXT PRIMARY KEY, n INTEGER, events BLOB)`, one row
+ * per key holding its n events in event order, packed column by column
+ * (online.c documents the encoding).  key is the entity as text
+ * (online_get's form), "" for windows over one series (no `by`).  The
+ * columns are the window inputs as the build computed them (time and
+ * value columns of every window).  Meta key `history` holds {"by":
+ * COLUMN or null, "columns": [{"name","type"}], "events": N}.  The
+ * history is covered by content_hash and online_verify like the features
+ * table.  A store with a history is of format "ferry-online-4"; one
+ * without stays "ferry-online-2" (both are read; online_has_history tells
+ * them apart).  Events with a null key are not stored.
  */
 typedef struct online_history_in {
     const table_t *events; /* key column (STRING or CATEGORY, first) then

@@ -363,6 +363,37 @@ static void sql_edit(const char *path, const char *sql)
     sqlite3_close(db);
 }
 
+/* Change one value inside a key's events blob (its first value's low
+ * byte): the blob still decodes, its content no longer hashes. */
+static void flip_byte(const char *path, const char *key)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st;
+    unsigned char *b;
+    int n;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT events FROM history "
+                                        "WHERE key = ?1", -1, &st, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    n = sqlite3_column_bytes(st, 0);
+    assert_true(n > 8);
+    b = malloc((size_t)n);
+    memcpy(b, sqlite3_column_blob(st, 0), (size_t)n);
+    sqlite3_finalize(st);
+    b[0] ^= 1;
+    assert_int_equal(sqlite3_prepare_v2(db, "UPDATE history SET events = ?1 "
+                                        "WHERE key = ?2", -1, &st, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_blob(st, 1, b, n, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    free(b);
+}
+
 /* online_verify on path: FERR_OK, or the code with needle in the message
  * (an open that already fails counts as the verification failing). */
 static int verify_path(const char *path, const char *needle)
@@ -437,7 +468,10 @@ static void test_verify(void **state)
         assert_int_equal(online_materialize(t, "k", "when", path, &st, &e),
                          FERR_OK);
         assert_int_equal(verify_path(path, NULL), FERR_OK);
-        sql_edit(path, edits[i].sql);
+        if (strncmp(edits[i].sql, "FLIP ", 5) == 0)
+            flip_byte(path, edits[i].sql + 5);
+        else
+            sql_edit(path, edits[i].sql);
         if (verify_path(path, edits[i].needle) != FERR_CORRUPT)
             fail_msg("edit not found: %s", edits[i].sql);
         assert_int_equal(online_materialize(t, "k", "when", path, &st, &e),
@@ -506,18 +540,16 @@ static void test_verify_history(void **state)
     static const struct {
         const char *sql, *needle;
     } edits[] = {
-        {"UPDATE history SET i = coalesce(i, 0) + 1 WHERE key = '17' AND "
-         "seq = 3", "do not hash to the content_hash"},
-        {"UPDATE history SET d = '2000-01-02' WHERE key = '5' AND seq = 0",
-         "do not hash to the content_hash"},
-        {"UPDATE history SET f = 'x' WHERE key = '9' AND seq = 1",
-         "column 'f' holds a value that is not float"},
-        {"DELETE FROM history WHERE key = '42' AND seq = 2",
-         "history holds 4999 events, its meta table says 5000"},
-        {"INSERT INTO history(key, seq) VALUES ('zz', 0)",
-         "history holds 5001 events"},
-        {"UPDATE history SET seq = 100 WHERE key = '3' AND seq = 16",
-         "do not hash to the content_hash"},
+        /* format 4: a key's events are one blob (flip_byte edits a value
+         * inside it, see below) */
+        {"FLIP 17", "do not hash to the content_hash"},
+        {"UPDATE history SET events = X'00' WHERE key = '9'",
+         "events do not decode"},
+        {"DELETE FROM history WHERE key = '42'", "its meta table says 5000"},
+        {"INSERT INTO history VALUES ('zz', 1, X'0102')",
+         "events do not decode"},
+        {"UPDATE history SET n = n + 1 WHERE key = '3'",
+         "events do not decode"},
         {"UPDATE meta SET value = '{\"by\":1}' WHERE key = 'history'",
          "meta history is missing or malformed"},
         {"UPDATE meta SET value = replace(value, '\"events\":5000', "
@@ -529,7 +561,10 @@ static void test_verify_history(void **state)
                          FERR_OK);
         assert_int_equal(online_publish(b, &e), FERR_OK);
         assert_int_equal(verify_path(path, NULL), FERR_OK);
-        sql_edit(path, edits[i].sql);
+        if (strncmp(edits[i].sql, "FLIP ", 5) == 0)
+            flip_byte(path, edits[i].sql + 5);
+        else
+            sql_edit(path, edits[i].sql);
         if (verify_path(path, edits[i].needle) != FERR_CORRUPT)
             fail_msg("edit not found: %s", edits[i].sql);
         assert_int_equal(online_prepare_with_history(t, "k", "when", &hist,

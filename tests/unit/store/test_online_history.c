@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "base/afile.h"
+#include "data/parse.h"
 #include "store/online.h"
 #include "store_test_util.h"
 
@@ -198,6 +199,97 @@ static int build(const table_t *latest, const table_t *ev, const char *by,
     if (rc)
         print_message("build: %s\n", e.msg);
     return rc;
+}
+
+
+/* Format 4 packs a key's events in one blob.  For the checks below, which
+ * read events with SQL as an independent reader would, flat(path) writes
+ * them out one row per event as format 3 kept them (key, seq, the values
+ * with dates as ISO text and NaN as NULL) into "<path>.flat.db": keys and
+ * counts from the file's own history table, the events of each key
+ * through online_history. */
+static const char *flat(const char *path)
+{
+    static char out[400];
+    sqlite3 *src, *dst;
+    sqlite3_stmt *keys, *ins = NULL;
+    online_t *o;
+    ferr_t e = {0};
+    const char **names;
+    const ftype_t *types;
+    size_t nh;
+    char sql[2048];
+    int at;
+
+    snprintf(out, sizeof(out), "%s.flat.db", path);
+    unlink(out);
+    assert_int_equal(online_open(path, &o, &e), FERR_OK);
+    nh = online_history_columns(o, &names, &types);
+    assert_int_equal(sqlite3_open(out, &dst), SQLITE_OK);
+    at = snprintf(sql, sizeof(sql), "CREATE TABLE history(key TEXT, seq "
+                  "INTEGER");
+    for (size_t j = 0; j < nh; j++)
+        at += snprintf(sql + at, sizeof(sql) - (size_t)at, ", \"%s\"",
+                       names[j]);
+    snprintf(sql + at, sizeof(sql) - (size_t)at, ")");
+    assert_int_equal(sqlite3_exec(dst, sql, NULL, NULL, NULL), SQLITE_OK);
+    at = snprintf(sql, sizeof(sql), "INSERT INTO history VALUES (?, ?");
+    for (size_t j = 0; j < nh; j++)
+        at += snprintf(sql + at, sizeof(sql) - (size_t)at, ", ?");
+    snprintf(sql + at, sizeof(sql) - (size_t)at, ")");
+    assert_int_equal(sqlite3_prepare_v2(dst, sql, -1, &ins, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_open_v2(path, &src, SQLITE_OPEN_READONLY, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(src, "SELECT key, n FROM history "
+                                        "ORDER BY key", -1, &keys, NULL),
+                     SQLITE_OK);
+    sqlite3_exec(dst, "BEGIN", NULL, NULL, NULL);
+    while (sqlite3_step(keys) == SQLITE_ROW) {
+        const char *k = (const char *)sqlite3_column_text(keys, 0);
+        table_t *t = NULL;
+        assert_int_equal(online_history(o, k, &t, &e), FERR_OK);
+        assert_int_equal((long)t->nrows, (long)sqlite3_column_int64(keys, 1));
+        for (size_t i = 0; i < t->nrows; i++) {
+            sqlite3_bind_text(ins, 1, k, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_int64(ins, 2, (sqlite3_int64)i);
+            for (size_t j = 0; j < nh; j++) {
+                const column_t *c = t->cols[j];
+                char d[64];
+                int x = (int)j + 3;
+                if (col_is_null(c, i)) {
+                    sqlite3_bind_null(ins, x);
+                    continue;
+                }
+                switch (c->type) {
+                case FT_FLOAT: sqlite3_bind_double(ins, x, c->f64[i]); break;
+                case FT_BOOL: sqlite3_bind_int(ins, x, c->u8[i]); break;
+                case FT_STRING: case FT_CATEGORY:
+                    sqlite3_bind_text(ins, x, col_str(c, i).p,
+                                      (int)col_str(c, i).n, SQLITE_TRANSIENT);
+                    break;
+                case FT_DATE:
+                    format_date(c->i64[i], d, sizeof(d));
+                    sqlite3_bind_text(ins, x, d, -1, SQLITE_TRANSIENT);
+                    break;
+                case FT_DATETIME:
+                    format_datetime(c->i64[i], d, sizeof(d));
+                    sqlite3_bind_text(ins, x, d, -1, SQLITE_TRANSIENT);
+                    break;
+                default: sqlite3_bind_int64(ins, x, c->i64[i]); break;
+                }
+            }
+            assert_int_equal(sqlite3_step(ins), SQLITE_DONE);
+            sqlite3_reset(ins);
+        }
+        table_free(t);
+    }
+    sqlite3_exec(dst, "COMMIT", NULL, NULL, NULL);
+    sqlite3_finalize(keys);
+    sqlite3_finalize(ins);
+    sqlite3_close(src);
+    sqlite3_close(dst);
+    online_close(o);
+    return out;
 }
 
 /* One text value from the file, by an independent SQLite connection. */
@@ -376,7 +468,7 @@ static void test_round_trip(void **state)
     /* What an independent reader sees: the format, the meta entry, seq
      * 0.. per key, dates as ISO text, NaN as NULL. */
     char *fmt = sql_text(path, "SELECT value FROM meta WHERE key='format'");
-    assert_string_equal(fmt, "ferry-online-3");
+    assert_string_equal(fmt, "ferry-online-4");
     free(fmt);
     char *hj = sql_text(path, "SELECT value FROM meta WHERE key='history'");
     assert_non_null(strstr(hj, "{\"by\":\"id\",\"columns\":[{\"name\":\"i\","
@@ -386,15 +478,15 @@ static void test_round_trip(void **state)
     snprintf(want_ev, sizeof(want_ev), "\"events\":%zu}", total);
     assert_non_null(strstr(hj, want_ev));
     free(hj);
-    assert_int_equal(sql_long(path, "SELECT count(*) FROM history"), (long)total);
-    assert_int_equal(sql_long(path, "SELECT count(*) FROM (SELECT key, "
+    assert_int_equal(sql_long(flat(path), "SELECT count(*) FROM history"), (long)total);
+    assert_int_equal(sql_long(flat(path), "SELECT count(*) FROM (SELECT key, "
                                     "max(seq) m, count(*) c FROM history "
                                     "GROUP BY key) WHERE m <> c - 1"), 0);
-    assert_int_equal(sql_long(path, "SELECT count(*) FROM history WHERE "
+    assert_int_equal(sql_long(flat(path), "SELECT count(*) FROM history WHERE "
                                     "typeof(d) NOT IN ('text', 'null') OR "
                                     "typeof(t) NOT IN ('text', 'null') OR "
                                     "typeof(f) NOT IN ('real', 'null')"), 0);
-    sql_matches_events(path, ev, nkeys);
+    sql_matches_events(flat(path), ev, nkeys);
 
     /* The same content again is a no-op; another history is not. */
     assert_int_equal(build(lt, ev, "id", path, &st), FERR_OK);
@@ -441,10 +533,10 @@ static void test_interleaved_equals_grouped(void **state)
     assert_int_equal(build(lt, ev, "id", p1, &s1), FERR_OK);
     assert_int_equal(build(lt, ev2, "id", p2, &s2), FERR_OK);
     assert_true(s1.content_hash == s2.content_hash);
-    assert_int_equal(sql_long(p1, "SELECT group_concat(x) FROM (SELECT x "
+    assert_int_equal(sql_long(flat(p1), "SELECT group_concat(x) FROM (SELECT x "
                                   "FROM history WHERE key='b' ORDER BY seq)"),
                      1); /* "1,3,6" parses as 1 */
-    char *v = sql_text(p1, "SELECT group_concat(key||seq||':'||x, ' ') FROM "
+    char *v = sql_text(flat(p1), "SELECT group_concat(key||seq||':'||x, ' ') FROM "
                            "(SELECT * FROM history ORDER BY key, seq)");
     assert_string_equal(v, "a0:2 a1:4 b0:1 b1:3 b2:6 c0:5");
     free(v);
@@ -590,7 +682,7 @@ static void test_push(void **state)
     assert_int_equal(online_push(path, e2, l2, &added, &e), FERR_OK);
     assert_int_equal(added, 5);
     assert_int_equal(temps_left("push.db"), 0);
-    char *v = sql_text(path, "SELECT group_concat(key||'/'||seq||'/'||"
+    char *v = sql_text(flat(path), "SELECT group_concat(key||'/'||seq||'/'||"
                              "\"when\"||'/'||ifnull(amount, 'null'), ' ') FROM "
                              "(SELECT * FROM history ORDER BY key, seq)");
     assert_string_equal(v, "5000000/0/1970-04-11/10.0 5000000/1/1970-04-13/30.0 "
@@ -740,8 +832,9 @@ static void test_push_layouts(void **state)
     /* an edited store is not pushed to */
     sqlite3 *db;
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "UPDATE history SET amount = 3 WHERE "
-                                      "key = 'b'", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "UPDATE history SET events = "
+                                      "zeroblob(length(events)) WHERE key = "
+                                      "'b'", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
     expect_refused(path, ev, lt, FERR_CORRUPT, "online store is corrupt");
     /* events into a store without history */
