@@ -17,7 +17,7 @@
 
 #define ENGINE_BODY_LIMIT (1u << 20) /* 413 above this */
 #define ENGINE_TIMEOUT_S 3           /* header / idle timeout */
-#define ENGINE_MAX_CONNS 1024
+#define ENGINE_MAX_CONNS 1024      /* ENGINE_MAX_CONNS in the env wins */
 #define ENGINE_DRAIN_S 10            /* SIGTERM: drain at most this long */
 
 /* Parse BODY as JSON and write the answer into OUT (CAP bytes).  Returns the
@@ -38,6 +38,12 @@ static inline int engine_echo(const char *body, size_t len, char *out,
     *outlen = json_dumpb(ans, out, cap, JSON_COMPACT);
     json_decref(ans);
     return 200;
+}
+
+static inline unsigned engine_max_conns(void)
+{
+    const char *s = getenv("ENGINE_MAX_CONNS");
+    return s != NULL && atoi(s) > 0 ? (unsigned)atoi(s) : ENGINE_MAX_CONNS;
 }
 
 static inline int engine_port(int argc, char **argv, int *threads)

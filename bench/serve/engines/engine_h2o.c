@@ -2,7 +2,7 @@
  * engine_h2o.c - hello-world JSON server on h2o's evloop library (libh2o
  * 2.2), the other half of the engine measurement behind docs/serve.md.
  *
- *   engine_h2o PORT [THREADS]
+ *   engine_h2o PORT [THREADS]      (ENGINE_NO_H2=1: HTTP/1.1 only)
  *
  * One event loop per thread, each with its own listening socket on
  * 127.0.0.1:PORT (SO_REUSEPORT: the kernel spreads connections) and its own
@@ -13,7 +13,9 @@
  * this counts sockets per loop and closes new ones over ENGINE_MAX_CONNS /
  * THREADS.  SIGTERM/SIGINT: close the listeners, h2o_context_request_shutdown
  * (keep-alive connections close after their current request), run the loops
- * until no connection is left or ENGINE_DRAIN_S.
+ * until no connection is left or ENGINE_DRAIN_S.  HTTP/2 (h2c upgrade and
+ * prior knowledge) is on by default, as in the library; ENGINE_NO_H2 turns
+ * it off (upgrade_to_http2 = 0 also refuses the prior-knowledge preface).
  */
 #define H2O_USE_LIBUV 0
 #include <h2o.h>
@@ -157,6 +159,8 @@ int main(int argc, char **argv)
     h2o_config_init(&config);
     config.max_request_entity_size = ENGINE_BODY_LIMIT;
     config.http1.req_timeout = ENGINE_TIMEOUT_S * 1000;
+    if (getenv("ENGINE_NO_H2") != NULL)
+        config.http1.upgrade_to_http2 = 0;
     h2o_hostconf_t *host = h2o_config_register_host(
         &config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     /* h2o matches path prefixes, longest first: "/" catches the rest */
@@ -171,7 +175,8 @@ int main(int argc, char **argv)
     pthread_t *tids = calloc((size_t)threads, sizeof *tids);
     for (int i = 0; i < threads; i++) {
         loops[i].fd = listen_on(port);
-        loops[i].max_conns = ENGINE_MAX_CONNS / (size_t)threads;
+        loops[i].max_conns =
+            (engine_max_conns() + (size_t)threads - 1) / (size_t)threads;
     }
     printf("engine_h2o listening on 127.0.0.1:%d (%d thread%s)\n", port,
            threads, threads > 1 ? "s" : "");

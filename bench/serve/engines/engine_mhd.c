@@ -85,9 +85,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         size_t n = *data_size;
         *data_size = 0;
         if (b->too_big || b->len + n > ENGINE_BODY_LIMIT) {
-            /* chunked, no length up front: drop what arrives, answer 413
-             * at the end (MHD cannot answer before the upload is done once
-             * the body is being read) */
+            /* chunked, no length up front: MHD 0.9.75 refuses a response
+             * queued while the body is being read ("internal error", the
+             * connection is closed with no answer), so drop what arrives
+             * and answer 413 at the end: memory is bounded, the upload's
+             * bandwidth is not */
             b->too_big = 1;
             return MHD_YES;
         }
@@ -135,11 +137,16 @@ int main(int argc, char **argv)
     struct sockaddr_in sa = {.sin_family = AF_INET,
                              .sin_port = htons((uint16_t)port)};
     inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+    /* a pool of THREADS epoll threads; with 1, the daemon's own polling
+     * thread (MHD warns about a pool of 1, so the option is left out) */
+    struct MHD_OptionItem pool[] = {
+        {MHD_OPTION_THREAD_POOL_SIZE, threads, NULL},
+        {MHD_OPTION_END, 0, NULL}};
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, (uint16_t)port, NULL, NULL, on_request, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(threads > 1 ? threads : 0),
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)ENGINE_MAX_CONNS,
+        MHD_OPTION_ARRAY, threads > 1 ? pool : pool + 1,
+        MHD_OPTION_CONNECTION_LIMIT, engine_max_conns(),
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)ENGINE_TIMEOUT_S,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
