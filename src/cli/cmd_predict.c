@@ -304,20 +304,21 @@ int cmd_predict(cli_ctx_t *ctx, int argc, char **argv)
         table_free(rt);
         free(ord);
     }
-    if (rc == FERR_OK) {
-        fprintf(stderr, "%s: scored %zu records with %s v%d", output ? output :
-                "predict", scored, name, predictor_version(pr));
-        if (rj.n)
-            fprintf(stderr, "; %zu rejected%s%s", rj.n,
-                    rejects ? ": see " : " (--rejects FILE lists them)",
-                    rejects ? rejects : "");
-        fprintf(stderr, "\n");
-        if (rj.n && !rejects) {
-            /* the first few reasons, so a bad file is understood at once */
-            for (size_t i = 0; i < rj.n && i < 3; i++)
-                fprintf(stderr, "  line %lld: %.*s\n", (long long)rj.lines[i],
-                        (int)col_str(rj.why, i).n, col_str(rj.why, i).p);
-        }
+    /* on stderr: stdout may be the scores themselves */
+    if (rc == FERR_OK && rj.n == 0 && !ctx->quiet)
+        fprintf(stderr, "%s: scored %zu records with %s v%d\n", output ?
+                output : "predict", scored, name, predictor_version(pr));
+    if (rc == FERR_OK && rj.n) {
+        /* rejected records are a warning whatever --quiet says (exit 3) */
+        fprintf(stderr, "%s: scored %zu records with %s v%d; %zu rejected%s%s"
+                "\n", output ? output : "predict", scored, name,
+                predictor_version(pr), rj.n,
+                rejects ? ": see " : " (--rejects FILE lists them)",
+                rejects ? rejects : "");
+        /* the first few reasons, so a bad file is understood at once */
+        for (size_t i = 0; !rejects && i < rj.n && i < 3; i++)
+            fprintf(stderr, "  line %lld: %.*s\n", (long long)rj.lines[i],
+                    (int)col_str(rj.why, i).n, col_str(rj.why, i).p);
     }
 out:
     if (rc)
