@@ -304,8 +304,10 @@ static int features_build(cli_ctx_t *ctx, int argc, char **argv)
     /* The loaded primary source is not needed afterwards: hand its columns
      * to the pipeline instead of copying them. */
     if (rc == FERR_OK)
-        rc = feat_run_take_history(p, src, FEAT_LEARN, &schema, &hist, &out,
-                                   &e);
+        /* the events windows read are kept only for the online store */
+        rc = online ? feat_run_take_history(p, src, FEAT_LEARN, &schema,
+                                            &hist, &out, &e)
+                    : feat_run_take(p, src, FEAT_LEARN, &schema, &out, &e);
     t2 = now_seconds();
     out_paths_init(&paths, p);
     memset(&o, 0, sizeof(o));
