@@ -10,7 +10,8 @@
  * them).  A record that cannot be scored (a field missing, empty, of the
  * wrong type or outside the training vocabulary; no history) is rejected
  * on its own and the others are scored; rejected records go to --rejects
- * as line,column,value,reason (the CSV reader's rejects format), and the
+ * as line,column,value,reason (the CSV reader's rejects format) and the
+ * record itself (record: its CSV line, to fix and send again), and the
  * exit status is 3 when any record was rejected.
  */
 #include <math.h>
@@ -35,20 +36,49 @@
 
 /* Rejected records, in the CSV reader's rejects layout. */
 typedef struct rejects {
-    column_t *line, *col, *val, *why;
+    column_t *line, *col, *val, *why, *rec;
     size_t n, cap;
     int64_t *lines;
 } rejects_t;
 
 static void rej_add(rejects_t *r, int64_t line, const char *col, str_t val,
-                    const char *why)
+                    const char *why, str_t rec)
 {
     r->lines = xgrow(r->lines, sizeof(*r->lines), &r->cap, r->n + 1);
     r->lines[r->n] = line;
     col_str_append(r->col, r->n, col, strlen(col));
     col_str_append(r->val, r->n, val.p ? val.p : "", val.p ? val.n : 0);
     col_str_append(r->why, r->n, why, strlen(why));
+    col_str_append(r->rec, r->n, rec.p ? rec.p : "", rec.p ? rec.n : 0);
     r->n++;
+}
+
+/* Row r of the input as the CSV line it was (fields quoted where they
+ * need it), so a rejected record can be fixed and sent again. */
+static str_t record_text(const table_t *in, size_t r, char delim, buf_t *b)
+{
+    buf_reset(b);
+    buf_append(b, "", 0);
+    for (size_t c = 0; c < in->ncols; c++) {
+        str_t v = col_is_null(in->cols[c], r) ? (str_t){"", 0} :
+                  col_str(in->cols[c], r);
+        bool q = memchr(v.p, delim, v.n) || memchr(v.p, '"', v.n) ||
+                 memchr(v.p, '\n', v.n) || memchr(v.p, '\r', v.n);
+        if (c)
+            buf_putc(b, delim);
+        if (!q) {
+            buf_append(b, v.p, v.n);
+            continue;
+        }
+        buf_putc(b, '"');
+        for (size_t i = 0; i < v.n; i++) {
+            if (v.p[i] == '"')
+                buf_putc(b, '"');
+            buf_putc(b, v.p[i]);
+        }
+        buf_putc(b, '"');
+    }
+    return (str_t){b->p, b->n};
 }
 
 /* A STRING column grown row by row (col_str_append needs the rows). */
@@ -75,7 +105,8 @@ int cmd_predict(cli_ctx_t *ctx, int argc, char **argv)
     const char **outn = NULL;
     int *outsrc = NULL;
     size_t nout = 0, nf, scored = 0;
-    buf_t tmp = {0}, rejtmp = {0};
+    buf_t tmp = {0}, rejtmp = {0}, rtext = {0};
+    char vp_delim = ',';
     char name[256];
     progress_t prog;
     ferr_t e = {0};
@@ -117,6 +148,7 @@ int cmd_predict(cli_ctx_t *ctx, int argc, char **argv)
     {
         const project_t *vp = predictor_project(pr);
         const char *path = input ? input : vp->sources[0].path;
+        vp_delim = vp->sources[0].delimiter;
         buf_printf(&rejtmp, "%s/ferry-predict-rejects-%d.csv",
                    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
         rc = records_read(&vp->sources[0], path, rejtmp.p, &in, &rin, &e);
@@ -182,6 +214,7 @@ int cmd_predict(cli_ctx_t *ctx, int argc, char **argv)
     rj.col = str_col("column", in->nrows + (rin ? rin->nrows : 0));
     rj.val = str_col("value", in->nrows + (rin ? rin->nrows : 0));
     rj.why = str_col("reason", in->nrows + (rin ? rin->nrows : 0));
+    rj.rec = str_col("record", in->nrows + (rin ? rin->nrows : 0));
     for (size_t r = 0; rin && r < rin->nrows; r++) {
         const column_t *l = table_find(rin, "line"), *c = table_find(rin, "column"),
                        *v = table_find(rin, "value"), *w = table_find(rin, "reason");
@@ -194,7 +227,7 @@ int cmd_predict(cli_ctx_t *ctx, int argc, char **argv)
             buf_printf(&tmp, "field '%s': ", cs);
         buf_puts(&tmp, ws);
         rej_add(&rj, strtoll(ls, NULL, 10), cs,
-                v ? col_str(v, r) : (str_t){"", 0}, tmp.p);
+                v ? col_str(v, r) : (str_t){"", 0}, tmp.p, (str_t){"", 0});
         free(ls);
         free(cs);
         free(ws);
@@ -209,7 +242,7 @@ int cmd_predict(cli_ctx_t *ctx, int argc, char **argv)
             int bf = rec_bad_field(cx);
             rej_add(&rj, lines[r], bf >= 0 ? rec_plan_field(pl, (size_t)bf)->name
                                            : "", bf >= 0 ? vals[bf] : (str_t){"", 0},
-                    ferr_msg(&e));
+                    ferr_msg(&e), record_text(in, r, vp_delim, &rtext));
             rc = FERR_OK;
             continue;
         }
@@ -286,10 +319,12 @@ int cmd_predict(cli_ctx_t *ctx, int argc, char **argv)
                 ord[j - 1] = t;
             }
         column_t *c2 = str_col("column", rj.n), *v2 = str_col("value", rj.n),
-                 *w2 = str_col("reason", rj.n);
+                 *w2 = str_col("reason", rj.n), *r2 = str_col("record", rj.n);
         for (size_t i = 0; i < rj.n; i++) {
             size_t k = ord[i];
             str_t a = col_str(rj.col, k), b = col_str(rj.val, k), c = col_str(rj.why, k);
+            str_t d = col_str(rj.rec, k);
+            col_str_append(r2, i, d.p, d.n);
             lc->i64[i] = rj.lines[k];
             col_str_append(c2, i, a.p, a.n);
             col_str_append(v2, i, b.p, b.n);
@@ -299,6 +334,7 @@ int cmd_predict(cli_ctx_t *ctx, int argc, char **argv)
         table_add(rt, c2, NULL);
         table_add(rt, v2, NULL);
         table_add(rt, w2, NULL);
+        table_add(rt, r2, NULL);
         rt->nrows = rj.n;
         rc = offline_write_csv(rt, rejects, &e);
         table_free(rt);
@@ -334,6 +370,8 @@ out:
     col_free(rj.col);
     col_free(rj.val);
     col_free(rj.why);
+    col_free(rj.rec);
+    buf_free(&rtext);
     free(rj.lines);
     free(outn);
     free(outsrc);

@@ -62,6 +62,8 @@ expect "$R" 7 Fecha-I "field 'Fecha-I': '2017-02-30 10:00:00' is not a valid dat
 expect "$R" 8 Fecha-I "field 'Fecha-I': '01/03/2017 10:00' is not a valid datetime"
 expect "$R" 9 "" "expected 5 fields, found 3"
 expect "$R" 10 OPERA "field 'OPERA': is not valid UTF-8"
+# each rejected record comes back as its own CSV line
+grep -qF ',"2017-03-01 10:00:00,Fly Nowhere,N,3,x"' "$R" || fail "no record column: $(cat "$R")"
 [ "$(wc -l < "$TMP/f_out.csv")" -eq 2 ] || fail "flights: want 1 scored record: $(cat "$TMP/f_out.csv")"
 grep -q '^2,2017-03-01 10:00:00,' "$TMP/f_out.csv" || fail "flights: line 2 not scored"
 
