@@ -1,5 +1,6 @@
 /*
- * cli.c - global option parsing and the command table (see cli.h).
+ * cli.c - global option parsing, help and the output helpers (see cli.h;
+ * the command table itself is commands.c).
  */
 #include "cli/cli.h"
 
@@ -17,21 +18,6 @@
 #include "base/progress.h"
 #include "base/str.h"
 #include "project/project.h"
-
-const cli_command_t cli_commands[] = {
-    {"help", cmd_help, "show commands, or the usage of one", "help [COMMAND]"},
-    {"version", cmd_version, "print ferry's version", "version"},
-    {"init", cmd_init, "scaffold a project (ferry.yaml + example data) from a template", "init TEMPLATE [DIR] [--rows N] [--force]"},
-    {"features", cmd_features, "build | show | sql: the offline table, an entity's online features, the same features as SQL", "features build|show|sql ..."},
-    {"train", cmd_train, "train a model on the feature table and register it (--promote: through the gate)", "train [--promote [ALIAS]] [--force]"},
-    {"predict", cmd_predict, "score raw records (the primary source, or --input FILE) with a registered model", "predict [--model NAME[@ALIAS|@VERSION]] [--input FILE.csv] [--output FILE.csv] [--rejects FILE.csv]"},
-    {"validate", cmd_validate, "check ferry.yaml without reading data: keys, features, expressions, windows, model settings", "validate"},
-    {"demo", cmd_demo, "run the whole lifecycle on generated data in ./ferry-demo", "demo [DIR] [--rows N]"},
-    {"reference", cmd_reference, "print the ferry.yaml key reference (docs/reference.md)", "reference"},
-    {"models", cmd_models, "model registry: list, show, promote, rollback, diff, import, export, delete, verify",
-     "models list|show|history|promote|rollback|diff|import|export|delete|verify ... (ferry models help)"},
-    {NULL, NULL, NULL, NULL},
-};
 
 void cli_error(const char *fmt, ...)
 {
@@ -126,14 +112,6 @@ int cli_close_stdout(int rc)
     return rc ? rc : 2;
 }
 
-static const cli_command_t *find_command(const char *name)
-{
-    for (const cli_command_t *c = cli_commands; c->name; c++)
-        if (strcmp(c->name, name) == 0)
-            return c;
-    return NULL;
-}
-
 static void usage(FILE *fp)
 {
     fprintf(fp,
@@ -145,17 +123,41 @@ static void usage(FILE *fp)
 
 int cmd_help(cli_ctx_t *ctx, int argc, char **argv)
 {
+    const cli_command_t *c, *parent = NULL;
+    buf_t u = {0};
     (void)ctx;
-    if (argc > 1) {
-        const cli_command_t *c = find_command(argv[1]);
-        if (c == NULL) {
-            cli_error("unknown command '%s'", argv[1]);
-            return 2;
-        }
-        printf("usage: ferry %s\n\n%s\n", c->usage, c->summary);
+    if (argc < 2) {
+        usage(stdout);
         return 0;
     }
-    usage(stdout);
+    if ((c = cli_find_command(cli_commands, argv[1])) == NULL) {
+        cli_error("unknown command '%s'", argv[1]);
+        return 2;
+    }
+    if (argc > 2) {
+        parent = c;
+        if ((c = cli_find_command(parent->subs, argv[2])) == NULL) {
+            cli_error("unknown command '%s %s'", argv[1], argv[2]);
+            return 2;
+        }
+    }
+    buf_puts(&u, "");
+    cli_usage_text(parent, c, &u);
+    printf("usage: ferry %s\n\n%s\n", u.p, c->summary);
+    buf_free(&u);
+    if (c->opts && c->opts->name) {
+        printf("\noptions:\n");
+        for (const cli_option_t *o = c->opts; o->name; o++) {
+            char head[96];
+            snprintf(head, sizeof(head), "%s%s%s", o->name,
+                     o->value ? " " : "", o->value ? o->value : "");
+            printf("  %-30s %s\n", head, o->help);
+        }
+    }
+    if (c->subs) {
+        printf("\nsubcommands:\n");
+        cli_print_subcommands(stdout, c);
+    }
     return 0;
 }
 
@@ -254,7 +256,7 @@ int cli_main(int argc, char **argv)
         free(ctx.sets);
         return 2;
     }
-    cmd = find_command(argv[i]);
+    cmd = cli_find_command(cli_commands, argv[i]);
     if (cmd == NULL) {
         cli_error("unknown command '%s' (see ferry help)", argv[i]);
         free(ctx.sets);

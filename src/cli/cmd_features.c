@@ -266,7 +266,7 @@ static size_t source_bytes(const project_t *p)
     return n;
 }
 
-static int features_build(cli_ctx_t *ctx, int argc, char **argv)
+int features_build_cmd(cli_ctx_t *ctx, int argc, char **argv)
 {
     project_t *p;
     table_t **src = NULL, *out = NULL;
@@ -373,7 +373,7 @@ static int features_build(cli_ctx_t *ctx, int argc, char **argv)
     return rc ? 1 : 0;
 }
 
-static int features_sql(cli_ctx_t *ctx, int argc, char **argv)
+int features_sql_cmd(cli_ctx_t *ctx, int argc, char **argv)
 {
     project_t *p;
     const char *dialect = "sqlite";
@@ -409,22 +409,14 @@ static int features_sql(cli_ctx_t *ctx, int argc, char **argv)
     return rc ? 1 : 0;
 }
 
-static const cli_command_t feature_cmds[] = {
-    {"build", features_build, "compute the offline feature table (and the online store)", "features build [--online|--no-online]"},
-    {"show", features_show_cmd, "the features a new event of an entity gets now (window features from its history), else its latest row", "features show ENTITY_ID [--at TIME]"},
-    {"push", features_push_cmd, "append events to the online store's history and latest rows, without a rebuild", "features push --input EVENTS.csv [--model NAME[@REF] [--output SCORES.csv] [--with-features]]"},
-    {"sql", features_sql, "print SQL computing the same table", "features sql [--dialect sqlite|postgres|spark] [--ddl]"},
-    {NULL, NULL, NULL, NULL},
-};
-
 int cmd_features(cli_ctx_t *ctx, int argc, char **argv)
 {
-    if (argc >= 2)
-        for (const cli_command_t *c = feature_cmds; c->name; c++)
-            if (strcmp(c->name, argv[1]) == 0)
-                return c->run(ctx, argc - 1, argv + 1);
+    const cli_command_t *self = cli_find_command(cli_commands, "features");
+    const cli_command_t *c = argc >= 2 ? cli_find_command(self->subs, argv[1])
+                                       : NULL;
+    if (c)
+        return c->run(ctx, argc - 1, argv + 1);
     fprintf(stderr, "usage:\n");
-    for (const cli_command_t *c = feature_cmds; c->name; c++)
-        fprintf(stderr, "  ferry %-50s %s\n", c->usage, c->summary);
+    cli_print_subcommands(stderr, self);
     return 2;
 }

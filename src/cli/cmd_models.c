@@ -1,9 +1,10 @@
 /*
  * cmd_models.c - `ferry models ...`: the registry from the command line.
  *
- * A thin front over registry.h: each subcommand is one row of models_subs
- * (name, handler, usage, the options it accepts, help), parses its own
- * arguments with one shared option parser and prints either text for people
+ * A thin front over registry.h: each subcommand is a row of
+ * cli_models_subs (commands.c: usage, the options it accepts, help), bound
+ * here to its handler, and its arguments are parsed by those rows
+ * (cli_parse_opts); it prints either text for people
  * or, with --json (global or after the subcommand), one JSON document for
  * scripts.  Exit status: 0 done, 1 refused or failed, 2 usage error.
  */
@@ -25,56 +26,7 @@
 #include "registry/registry.h"
 #include "scoring/predictor.h"
 
-#define MODELS_MAX_POS 4
-
-typedef struct models_opts {
-    const char *pos[MODELS_MAX_POS];
-    int npos;
-    bool json, force, lower_is_better;
-    const char *alias, *reason, *metric, *split, *features, *objective,
-        *metrics;
-    double tolerance, floor;
-} models_opts_t;
-
 typedef int (*models_fn)(cli_ctx_t *ctx, reg_t *r, models_opts_t *o);
-
-typedef struct models_sub {
-    const char *name;
-    models_fn run;
-    int min_pos, max_pos;
-    const char *options; /* space-separated long options it accepts */
-    const char *usage;
-    const char *help;
-} models_sub_t;
-
-/* The options every subcommand shares one parser for: name, takes a value,
- * where it goes. */
-typedef struct models_opt {
-    const char *name;
-    bool has_value;
-    size_t str_off;  /* offsetof a const char * field, or SIZE_MAX */
-    size_t bool_off; /* offsetof a bool field, or SIZE_MAX */
-    size_t num_off;  /* offsetof a double field, or SIZE_MAX */
-} models_opt_t;
-
-#define O_STR(n, f) {n, true, offsetof(models_opts_t, f), SIZE_MAX, SIZE_MAX}
-#define O_BOOL(n, f) {n, false, SIZE_MAX, offsetof(models_opts_t, f), SIZE_MAX}
-#define O_NUM(n, f) {n, true, SIZE_MAX, SIZE_MAX, offsetof(models_opts_t, f)}
-
-static const models_opt_t models_opt_table[] = {
-    O_BOOL("--json", json),
-    O_BOOL("--force", force),
-    O_BOOL("--lower-is-better", lower_is_better),
-    O_STR("--alias", alias),
-    O_STR("--reason", reason),
-    O_STR("--metric", metric),
-    O_STR("--split", split),
-    O_STR("--features", features),
-    O_STR("--objective", objective),
-    O_STR("--metrics", metrics),
-    O_NUM("--tolerance", tolerance),
-    O_NUM("--floor", floor),
-};
 
 /* A string field; "-" when absent (hand-edited files). */
 static const char *jstr(const json_t *o, const char *key)
@@ -668,114 +620,38 @@ static int models_verify(cli_ctx_t *ctx, reg_t *r, models_opts_t *o)
     return 0;
 }
 
-static const models_sub_t models_subs[] = {
-    {"list", models_list, 0, 1, "--json", "list [NAME]",
-     "every model (or one) with its versions, aliases and metrics"},
-    {"show", models_show, 1, 1, "--json", "show NAME[@VERSION|@ALIAS]",
-     "one version's manifest (default: the latest)"},
-    {"history", models_history, 1, 1, "--json", "history NAME",
-     "alias moves, oldest first"},
-    {"promote", models_promote, 2, 2,
-     "--json --alias --force --reason --metric --split --tolerance --floor "
-     "--lower-is-better",
-     "promote NAME VERSION [--alias champion] [--force] [--reason TEXT] "
-     "[--metric M --split S --tolerance T --floor F --lower-is-better]",
-     "point an alias at a version, through the validation gate"},
-    {"rollback", models_rollback, 1, 1, "--json --alias --reason",
-     "rollback NAME [--alias champion] [--reason TEXT]",
-     "move an alias back to its previous version"},
-    {"diff", models_diff, 3, 3, "--json", "diff NAME A B",
-     "params, metrics, features and schema differences of two versions"},
-    {"import", models_import, 2, 2, "--json --features --objective --metrics",
-     "import NAME MODEL.json [--features FILE|a,b,c] [--objective OBJ] "
-     "[--metrics METRICS.json]",
-     "register an XGBoost JSON model trained elsewhere"},
-    {"export", models_export, 2, 2, "--json", "export NAME[@X] DIR",
-     "copy a version's model.json and manifest.json to DIR"},
-    {"delete", models_delete, 2, 2, "--json --force",
-     "delete NAME VERSION [--force]",
-     "remove a version (--force if an alias points at it)"},
-    {"verify", models_verify, 1, 1, "--json", "verify NAME",
-     "check a model's versions, model bytes, aliases and history agree"},
+/* Each row of cli_models_subs (commands.c: usage, options, positional
+ * arguments) bound to its handler, in the same order. */
+static const struct {
+    const char *name;
+    models_fn run;
+} models_impl[] = {
+    {"list", models_list},
+    {"show", models_show},
+    {"history", models_history},
+    {"promote", models_promote},
+    {"rollback", models_rollback},
+    {"diff", models_diff},
+    {"import", models_import},
+    {"export", models_export},
+    {"delete", models_delete},
+    {"verify", models_verify},
 };
-
-#define MODELS_NSUBS (sizeof(models_subs) / sizeof(models_subs[0]))
-
-static bool option_allowed(const char *list, const char *name)
-{
-    size_t n = strlen(name);
-    for (const char *p = list; (p = strstr(p, name)) != NULL; p += n)
-        if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
-            return true;
-    return false;
-}
 
 static void models_usage(FILE *fp)
 {
+    const cli_command_t *self = cli_find_command(cli_commands, "models");
     fprintf(fp, "usage: ferry [--registry DIR] models SUBCOMMAND ...\n\n");
-    for (size_t i = 0; i < MODELS_NSUBS; i++)
-        fprintf(fp, "  %s\n      %s\n", models_subs[i].usage,
-                models_subs[i].help);
-}
-
-static int parse_opts(const models_sub_t *s, int argc, char **argv,
-                      models_opts_t *o)
-{
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i], *val = NULL;
-        const models_opt_t *opt = NULL;
-        char key[64];
-        if (a[0] != '-' || a[1] == '\0') {
-            if (o->npos >= s->max_pos) {
-                cli_error("models %s: unexpected argument '%s' (usage: %s)",
-                          s->name, a, s->usage);
-                return 2;
-            }
-            o->pos[o->npos++] = a;
-            continue;
-        }
-        snprintf(key, sizeof(key), "%.*s", (int)strcspn(a, "="), a);
-        if (a[strlen(key)] == '=')
-            val = a + strlen(key) + 1;
-        for (size_t k = 0; k < sizeof(models_opt_table) / sizeof(*models_opt_table); k++)
-            if (strcmp(models_opt_table[k].name, key) == 0)
-                opt = &models_opt_table[k];
-        if (opt == NULL || !option_allowed(s->options, key)) {
-            cli_error("models %s: unknown option '%s' (usage: %s)", s->name,
-                      key, s->usage);
-            return 2;
-        }
-        if (opt->has_value && val == NULL) {
-            if (i + 1 >= argc) {
-                cli_error("models %s: %s needs a value", s->name, key);
-                return 2;
-            }
-            val = argv[++i];
-        }
-        if (opt->str_off != SIZE_MAX) {
-            *(const char **)((char *)o + opt->str_off) = val;
-        } else if (opt->bool_off != SIZE_MAX) {
-            *(bool *)((char *)o + opt->bool_off) = true;
-        } else {
-            char cmd[64];
-            snprintf(cmd, sizeof(cmd), "models %s", s->name);
-            if (cli_parse_real(cmd, key, val,
-                               (double *)((char *)o + opt->num_off)))
-                return 2;
-        }
-    }
-    if (o->npos < s->min_pos) {
-        cli_error("models %s: missing arguments (usage: ferry models %s)",
-                  s->name, s->usage);
-        return 2;
-    }
-    return 0;
+    cli_print_subcommands(fp, self);
 }
 
 int cmd_models(cli_ctx_t *ctx, int argc, char **argv)
 {
-    const models_sub_t *s = NULL;
+    const cli_command_t *self = cli_find_command(cli_commands, "models");
+    const cli_command_t *s = NULL;
+    models_fn run = NULL;
     models_opts_t o = {.floor = NAN, .tolerance = 0};
+    char label[64];
     ferr_t e = {0};
     reg_t *r;
     int rc;
@@ -785,21 +661,24 @@ int cmd_models(cli_ctx_t *ctx, int argc, char **argv)
         models_usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
-    for (size_t i = 0; i < MODELS_NSUBS; i++)
-        if (strcmp(models_subs[i].name, argv[1]) == 0)
-            s = &models_subs[i];
-    if (s == NULL) {
+    s = cli_find_command(self->subs, argv[1]);
+    for (size_t i = 0; s && i < sizeof(models_impl) / sizeof(*models_impl); i++)
+        if (strcmp(models_impl[i].name, s->name) == 0)
+            run = models_impl[i].run;
+    if (run == NULL) {
         cli_error("models: unknown subcommand '%s' (see ferry models help)",
                   argv[1]);
         return 2;
     }
-    rc = parse_opts(s, argc - 2, argv + 2, &o);
+    snprintf(label, sizeof(label), "models %s", s->name);
+    rc = cli_parse_opts(label, self, s, argc - 2, argv + 2, &o, o.pos,
+                        &o.npos);
     if (rc)
         return rc;
     o.json = o.json || ctx->json;
     if (reg_open(ctx->registry_dir, &r, &e))
         return fail(&e);
-    rc = s->run(ctx, r, &o);
+    rc = run(ctx, r, &o);
     reg_close(r);
     return rc;
 }

@@ -18,16 +18,7 @@ int cmd_reference(cli_ctx_t *ctx, int argc, char **argv)
     (void)argv;
     buf_init(&b, 0);
     project_reference_md(&b);
-    buf_puts(&b, "\n## Commands\n\n| command | usage | what it does |\n"
-                 "| --- | --- | --- |\n");
-    for (const cli_command_t *c = cli_commands; c->name; c++) {
-        /* a '|' in a usage (NAME[@ALIAS|@VERSION]) would end the table
-         * cell, even inside backticks: escape it */
-        buf_printf(&b, "| `%s` | `ferry ", c->name);
-        for (const char *u = c->usage; *u; u++)
-            buf_puts(&b, *u == '|' ? "\\|" : (char[2]){*u, '\0'});
-        buf_printf(&b, "` | %s |\n", c->summary);
-    }
+    cli_reference_md(&b);
     fwrite(b.p, 1, b.n, stdout);
     buf_free(&b);
     return 0;

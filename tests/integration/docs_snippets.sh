@@ -117,7 +117,7 @@ _, t = run(["features"])
 for m in re.finditer(r"^\s+ferry features (\S+)(.*)$", t, re.M):
     usage[("features", m.group(1))] = m.group(2)
 _, t = run(["models", "help"])
-for m in re.finditer(r"^  (\S+)(.*)$", t, re.M):
+for m in re.finditer(r"^\s+ferry models (\S+)(.*)$", t, re.M):
     usage[("models", m.group(1))] = m.group(2)
 subcommands = {c: {k[1] for k in usage if len(k) == 2 and k[0] == c} for c in commands}
 
