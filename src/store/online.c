@@ -1966,28 +1966,34 @@ static int match_layout(const table_t *in, size_t first, char *const *names,
     return FERR_OK;
 }
 
+/* Row i of x and row r of y as the store keeps them (NaN as null, -0.0
+ * as 0.0, dates as their text): the one equality of events. */
+static bool cells_equal(const column_t *x, size_t i, const column_t *y,
+                        size_t r)
+{
+    char ta[STORE_FMT_MAX], tb[STORE_FMT_MAX];
+    cell_t a, b;
+    cell_of_column(x, i, &a, ta);
+    cell_of_column(y, r, &b, tb);
+    if (a.null != b.null)
+        return false;
+    if (a.null)
+        return true;
+    return x->type == FT_FLOAT ? a.f == b.f
+           : a.s ? a.n == b.n && memcmp(a.s, b.s, a.n) == 0
+                 : a.i == b.i;
+}
+
 /* Whether rows a and b of ev are the same event: key and mapped columns
  * equal as the store keeps them (NaN as null, -0.0 as 0.0). */
 static bool event_eq(const table_t *ev, const size_t *map, size_t nh,
                      size_t a, size_t b)
 {
-    char ta[STORE_FMT_MAX], tb[STORE_FMT_MAX];
-    cell_t x, y;
     if (!str_eq(col_str(ev->cols[0], a), col_str(ev->cols[0], b)))
         return false;
-    for (size_t j = 0; j < nh; j++) {
-        const column_t *c = ev->cols[map[j]];
-        cell_of_column(c, a, &x, ta);
-        cell_of_column(c, b, &y, tb);
-        if (x.null != y.null)
+    for (size_t j = 0; j < nh; j++)
+        if (!cells_equal(ev->cols[map[j]], a, ev->cols[map[j]], b))
             return false;
-        if (x.null)
-            continue;
-        if (c->type == FT_FLOAT ? x.f != y.f
-            : x.s ? x.n != y.n || memcmp(x.s, y.s, x.n) != 0
-                  : x.i != y.i)
-            return false;
-    }
     return true;
 }
 
@@ -2100,21 +2106,9 @@ static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st,
 static bool same_event(const table_t *ev, const size_t *map, size_t nh,
                        size_t i, const table_t *t, size_t r)
 {
-    char ta[STORE_FMT_MAX], tb[STORE_FMT_MAX];
-    cell_t x, y;
-    for (size_t j = 0; j < nh; j++) {
-        const column_t *c = ev->cols[map[j]];
-        cell_of_column(c, i, &x, ta);
-        cell_of_column(t->cols[j], r, &y, tb);
-        if (x.null != y.null)
+    for (size_t j = 0; j < nh; j++)
+        if (!cells_equal(ev->cols[map[j]], i, t->cols[j], r))
             return false;
-        if (x.null)
-            continue;
-        if (c->type == FT_FLOAT ? x.f != y.f
-            : x.s ? x.n != y.n || memcmp(x.s, y.s, x.n) != 0
-                  : x.i != y.i)
-            return false;
-    }
     return true;
 }
 
