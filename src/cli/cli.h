@@ -140,6 +140,7 @@ int cmd_train(cli_ctx_t *ctx, int argc, char **argv);
 int cmd_predict(cli_ctx_t *ctx, int argc, char **argv);
 int cmd_demo(cli_ctx_t *ctx, int argc, char **argv);
 int cmd_validate(cli_ctx_t *ctx, int argc, char **argv);
+int cmd_serve(cli_ctx_t *ctx, int argc, char **argv);
 
 /* Scaffold template `tmpl` into dir (cmd_init.c; also used by demo).  The
  * example data is generated in memory per customer (rows / 20 of them),

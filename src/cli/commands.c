@@ -52,6 +52,20 @@ static const cli_option_t predict_opts[] = {
     O_SELF("--with-features", NULL, "add the model's inputs to each row"),
     O_END,
 };
+static const cli_option_t serve_opts[] = {
+    O_SELF("--port", "N", "the TCP port (default 8080; 0: a free one, "
+           "printed)"),
+    O_SELF("--host", "ADDR", "the numeric IPv4 address to listen on "
+           "(default 127.0.0.1)"),
+    O_SELF("--threads", "N", "event loops, each with its own scoring "
+           "contexts (default 2)"),
+    O_SELF("--max-body", "BYTES", "413 for a request body over this "
+           "(default 1 MiB)"),
+    O_SELF("--max-records", "N", "400 for more records in one request "
+           "(default 1000)"),
+    O_SELF("--routes", NULL, "print the route table as markdown and exit"),
+    O_END,
+};
 static const cli_option_t build_opts[] = {
     O_SELF("--online", NULL, "write the online store even when the "
            "spec does not enable it"),
@@ -197,6 +211,10 @@ const cli_command_t cli_commands[] = {
     {"models", cmd_models, "model registry: list, show, promote, rollback, "
      "diff, import, export, delete, verify", NULL, NULL, cli_models_subs,
      0, 0},
+    {"serve", cmd_serve, "serve the registry's models over HTTP (each at "
+     "champion, else its latest version) until SIGTERM", "serve [--port N] "
+     "[--host ADDR] [--threads N] [--max-body BYTES] [--max-records N] "
+     "[--routes]", serve_opts, NULL, 0, 0},
     {NULL, NULL, NULL, NULL, NULL, NULL, 0, 0},
 };
 
