@@ -830,12 +830,25 @@ static int hist_decode(const uint8_t *p, size_t len, column_t **cols,
 }
 
 /* A fresh table of the history columns with n rows, decoded from blob. */
+static table_t *hist_table_room(char *const *names, const ftype_t *types,
+                                size_t nh, const void *blob, size_t len,
+                                size_t n, size_t room);
+
 static table_t *hist_table(char *const *names, const ftype_t *types,
                            size_t nh, const void *blob, size_t len, size_t n)
 {
+    return hist_table_room(names, types, nh, blob, len, n, 0);
+}
+
+/* hist_table with `room` more rows allocated after the n decoded (the
+ * table says n rows): a push appends its event there. */
+static table_t *hist_table_room(char *const *names, const ftype_t *types,
+                                size_t nh, const void *blob, size_t len,
+                                size_t n, size_t room)
+{
     table_t *t = table_new();
     for (size_t j = 0; j < nh; j++)
-        table_add(t, col_new(names[j], types[j], n), NULL);
+        table_add(t, col_new(names[j], types[j], n + room), NULL);
     t->nrows = n;
     if (hist_decode(blob, len, t->cols, nh, n, 0) != 0) {
         table_free(t);
@@ -2112,17 +2125,40 @@ static bool same_event(const table_t *ev, const size_t *map, size_t nh,
     return true;
 }
 
+/* Row i of dst (the next row: STRING values go in row order) gets src's
+ * row r, which has dst's type. */
+static void put_cell(column_t *dst, size_t i, const column_t *src, size_t r)
+{
+    str_t v;
+    if (col_is_null(src, r)) {
+        if (dst->type == FT_STRING)
+            col_str_append(dst, i, "", 0);
+        col_set_null(dst, i);
+        return;
+    }
+    switch (dst->type) {
+    case FT_FLOAT: dst->f64[i] = src->f64[r]; break;
+    case FT_BOOL: dst->u8[i] = src->u8[r]; break;
+    case FT_STRING:
+        v = col_str(src, r);
+        col_str_append(dst, i, v.p, v.n);
+        break;
+    case FT_CATEGORY:
+        v = col_str(src, r);
+        dst->code[i] = dict_intern(dst->dict, v.p, v.n);
+        break;
+    default: dst->i64[i] = src->i64[r]; break;
+    }
+}
+
 static int push_events(sqlite3 *db, const online_t *src, const table_t *ev,
                        const size_t *map, size_t *added, ferr_t *e)
 {
     sqlite3_stmt *get = NULL, *put = NULL;
     size_t *occ = occurrences(ev, map, src->nhist);
-    const column_t **cols = xcalloc(src->nhist + 1, sizeof(*cols));
-    buf_t blob = {0}, key = {0};
+    buf_t blob = {0};
     int rc;
 
-    for (size_t j = 0; j < src->nhist; j++)
-        cols[j] = ev->cols[map[j]];
     if ((rc = prepare(db, "SELECT n, events FROM history WHERE key = ?1",
                       &get, src->path, e)) ||
         (rc = prepare(db, "INSERT OR REPLACE INTO history VALUES (?1, ?2, "
@@ -2131,97 +2167,53 @@ static int push_events(sqlite3 *db, const online_t *src, const table_t *ev,
     for (size_t i = 0; i < ev->nrows; i++) {
         str_t k = col_str(ev->cols[0], i);
         table_t *t = NULL;
-        size_t n = 0, have = 0;
+        size_t n = 0, have = 0, *rows;
         int step;
         if (col_is_null(ev->cols[0], i))
             continue;
         /* the key's events as stored now (earlier rows of this push
-         * included) */
+         * included), decoded with a row to spare for this one */
         sqlite3_bind_text64(get, 1, k.p, k.n, SQLITE_STATIC, SQLITE_UTF8);
         step = sqlite3_step(get);
-        buf_reset(&blob);
         if (step == SQLITE_ROW) {
             sqlite3_int64 sn = sqlite3_column_int64(get, 0);
             const void *p = sqlite3_column_blob(get, 1);
             size_t len = (size_t)sqlite3_column_bytes(get, 1);
             n = sn < 0 ? 0 : (size_t)sn;
             t = sn < 0 || n > len + 1 ? NULL :
-                hist_table(src->hist_names, src->hist_types, src->nhist,
-                           p ? p : "", len, n);
+                hist_table_room(src->hist_names, src->hist_types, src->nhist,
+                                p ? p : "", len, n, 1);
             if (t == NULL) {
                 sqlite3_reset(get);
                 rc = corrupt(e, src->path, "history of '%.*s': events do not "
                              "decode", (int)(k.n < 64 ? k.n : 64), k.p);
                 goto out;
             }
-            buf_append(&blob, p ? p : "", len);
-        } else if (step != SQLITE_DONE) {
+        } else if (step == SQLITE_DONE) {
+            t = hist_table_room(src->hist_names, src->hist_types, src->nhist,
+                                "", 0, 0, 1);
+        } else {
             sqlite3_reset(get);
             rc = sql_fail(db, e, src->path, "push: history lookup");
             goto out;
         }
         sqlite3_reset(get);
-        for (size_t r = 0; t && r < n; r++)
+        for (size_t r = 0; r < n; r++)
             have += same_event(ev, map, src->nhist, i, t, r);
         if (have >= occ[i]) {
             table_free(t);
             continue;
         }
         /* re-encode with the event appended: old events then this one */
-        {
-            table_t *u = table_new();
-            size_t *rows = xcalloc(n + 2, sizeof(*rows));
-            for (size_t j = 0; j < src->nhist; j++) {
-                /* text as STRING: hist_encode only reads col_str */
-                column_t *c = col_new(src->hist_names[j],
-                                      hist_text(src->hist_types[j]) ?
-                                      FT_STRING : src->hist_types[j], n + 1);
-                if (hist_text(c->type)) {
-                    for (size_t r = 0; r < n; r++)
-                        col_str_append(c, r, col_str(t->cols[j], r).p,
-                                       col_str(t->cols[j], r).n);
-                } else if (n) {
-                    size_t w = c->type == FT_BOOL ? 1 : 8;
-                    void *dst = c->type == FT_FLOAT ? (void *)c->f64 :
-                                c->type == FT_BOOL ? (void *)c->u8 :
-                                (void *)c->i64;
-                    const void *from = c->type == FT_FLOAT ?
-                        (const void *)t->cols[j]->f64 :
-                        c->type == FT_BOOL ? (const void *)t->cols[j]->u8 :
-                        (const void *)t->cols[j]->i64;
-                    memcpy(dst, from, w * n);
-                }
-                for (size_t r = 0; r < n; r++)
-                    if (col_is_null(t->cols[j], r))
-                        col_set_null(c, r);
-                /* the pushed event, as a one-row copy in the last slot */
-                {
-                    const column_t *s1 = cols[j];
-                    bool nul = cell_null(s1, i);
-                    if (nul)
-                        col_set_null(c, n);
-                    else if (hist_text(c->type))
-                        col_str_append(c, n, col_str(s1, i).p,
-                                       col_str(s1, i).n);
-                    else if (c->type == FT_FLOAT)
-                        c->f64[n] = s1->f64[i];
-                    else if (c->type == FT_BOOL)
-                        c->u8[n] = s1->u8[i];
-                    else
-                        c->i64[n] = s1->i64[i];
-                    if (nul && hist_text(c->type))
-                        col_str_append(c, n, "", 0);
-                }
-                table_add(u, c, NULL);
-            }
-            for (size_t r = 0; r <= n; r++)
-                rows[r] = r;
-            buf_reset(&blob);
-            hist_encode(&blob, (const column_t *const *)u->cols, src->nhist,
-                        rows, n + 1);
-            free(rows);
-            table_free(u);
-        }
+        for (size_t j = 0; j < src->nhist; j++)
+            put_cell(t->cols[j], n, ev->cols[map[j]], i);
+        rows = xcalloc(n + 1, sizeof(*rows));
+        for (size_t r = 0; r <= n; r++)
+            rows[r] = r;
+        buf_reset(&blob);
+        hist_encode(&blob, (const column_t *const *)t->cols, src->nhist, rows,
+                    n + 1);
+        free(rows);
         table_free(t);
         sqlite3_bind_text64(put, 1, k.p, k.n, SQLITE_STATIC, SQLITE_UTF8);
         sqlite3_bind_int64(put, 2, (sqlite3_int64)(n + 1));
@@ -2239,8 +2231,6 @@ out:
     sqlite3_finalize(get);
     sqlite3_finalize(put);
     buf_free(&blob);
-    buf_free(&key);
-    free(cols);
     free(occ);
     return rc;
 }
