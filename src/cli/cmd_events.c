@@ -334,13 +334,8 @@ static int scorer_run(scorer_t *sc, const table_t *in, size_t r, int64_t line,
     sc->out->cols[1]->f64[sc->n] = score;
     if (strncmp(predictor_objective(sc->pr), "binary:", 7) == 0)
         sc->out->cols[k++]->i64[sc->n] = score >= predictor_threshold(sc->pr);
-    for (size_t j = 0; k < sc->out->ncols; j++, k++) {
-        double v = NAN;
-        rec_feature_value(sc->cx, j, &v);
-        sc->out->cols[k]->f64[sc->n] = v;
-        if (isnan(v))
-            col_set_null(sc->out->cols[k], sc->n);
-    }
+    records_put_features(sc->cx, sc->out->cols + k, sc->out->ncols - k,
+                         sc->n);
     sc->n++;
     return FERR_OK;
 }

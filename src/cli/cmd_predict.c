@@ -263,13 +263,9 @@ int cmd_predict(cli_ctx_t *ctx, int argc, char **argv)
         sc->f64[scored] = score;
         if (cl)
             cl->i64[scored] = score >= predictor_threshold(pr);
-        for (size_t j = 0; featc && j < predictor_num_features(pr); j++) {
-            double v = NAN;
-            rec_feature_value(cx, j, &v);
-            featc[j]->f64[scored] = v;
-            if (isnan(v))
-                col_set_null(featc[j], scored);
-        }
+        if (featc)
+            records_put_features(cx, featc, predictor_num_features(pr),
+                                 scored);
         scored++;
         if ((r & 1023) == 0)
             progress_update(&prog, r);

@@ -3,6 +3,7 @@
  */
 #include "cli/records.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 
 #include "base/mem.h"
 #include "data/csv.h"
+#include "features/record.h"
 
 /* Read the records: every column as text, with the source's CSV options.
  * Rows the reader cannot split (wrong field count, bad UTF-8) are its
@@ -86,5 +88,17 @@ void records_fields(const table_t *t, size_t r, const int *map, size_t n,
         const column_t *c = map[i] >= 0 ? t->cols[map[i]] : NULL;
         vals[i] = c == NULL ? (str_t){NULL, 0} :
                   col_is_null(c, r) ? (str_t){"", 0} : col_str(c, r);
+    }
+}
+
+void records_put_features(const rec_ctx_t *cx, column_t *const *cols,
+                          size_t n, size_t row)
+{
+    for (size_t j = 0; j < n; j++) {
+        double v = NAN;
+        rec_feature_value(cx, j, &v);
+        cols[j]->f64[row] = v;
+        if (isnan(v))
+            col_set_null(cols[j], row);
     }
 }

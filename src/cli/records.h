@@ -30,4 +30,11 @@ int64_t *records_lines(const table_t *t, const table_t *rej);
 void records_fields(const table_t *t, size_t r, const int *map, size_t n,
                     str_t *vals);
 
+/* After a successful rec_eval: model input j into row `row` of the FLOAT
+ * column cols[j], j < n (null when the record has none): predict's and
+ * push's --with-features. */
+struct rec_ctx;
+void records_put_features(const struct rec_ctx *cx, column_t *const *cols,
+                          size_t n, size_t row);
+
 #endif
