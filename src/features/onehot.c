@@ -17,7 +17,7 @@
 #include "base/str.h"
 
 /* Text of row i for the accepted input types. */
-static str_t cell_text(const column_t *c, size_t i, char *tmp, size_t n)
+str_t onehot_key(const column_t *c, size_t i, char *tmp, size_t n)
 {
     if (c->type == FT_INT) {
         int k = snprintf(tmp, n, "%lld", (long long)c->i64[i]);
@@ -64,7 +64,7 @@ int onehot_learn(const column_t *c, const onehot_opts_t *opts, onehot_t **out,
     for (size_t i = 0; i < c->n; i++) {
         if (col_is_null(c, i))
             continue;
-        str_t s = cell_text(c, i, tmp, sizeof(tmp));
+        str_t s = onehot_key(c, i, tmp, sizeof(tmp));
         int32_t k = dict_intern(seen, s.p, s.n);
         if ((size_t)k >= cap) {
             size_t old = cap;
@@ -146,11 +146,11 @@ int onehot_apply(const onehot_t *v, const column_t *c, bool strict,
         if (bycode) {
             pos[i] = bycode[c->code[i]];
         } else {
-            str_t s = cell_text(c, i, tmp, sizeof(tmp));
+            str_t s = onehot_key(c, i, tmp, sizeof(tmp));
             pos[i] = dict_find(v->vocab, s.p, s.n);
         }
         if (pos[i] < 0 && strict) {
-            str_t s = cell_text(c, i, tmp, sizeof(tmp));
+            str_t s = onehot_key(c, i, tmp, sizeof(tmp));
             xfree(pos);
             xfree(bycode);
             return ferr_set(e, FERR_RANGE,

@@ -44,6 +44,10 @@ int onehot_from_list(const char *const *values, size_t n, onehot_t **out,
 /* Value i of the vocabulary (borrowed). */
 str_t onehot_value(const onehot_t *v, size_t i);
 
+/* The text row i of c (CATEGORY, STRING or INT, not null) is looked up
+ * by in a vocabulary: INT values in decimal, written into tmp. */
+str_t onehot_key(const column_t *c, size_t i, char *tmp, size_t n);
+
 /* Append one column per vocabulary value to dst, named "<c->name>=<value>",
  * of out_type FT_INT or FT_BOOL, with c->n rows (dst's row count must
  * match, see table_add). */

@@ -336,31 +336,40 @@ static int run_window(table_t *t, const proj_feature_t *f, plan_cache_t *pc,
     return rc;
 }
 
+int feat_onehot_vocab(const proj_feature_t *f, const json_t *vocabularies,
+                      onehot_t **out, ferr_t *e)
+{
+    const json_t *saved;
+    char *text;
+    int rc;
+    if (f->vocabulary)
+        return onehot_from_list(f->vocabulary, f->nvocabulary, out, e);
+    saved = json_object_get(vocabularies, f->name);
+    if (saved == NULL)
+        return ferr_set(e, FERR_NOTFOUND, "no learned vocabulary for '%s' "
+                        "(build the features first)", f->name);
+    text = json_dumps(saved, JSON_COMPACT);
+    rc = onehot_from_json(text ? text : "null", out, e);
+    xfree(text);
+    return rc;
+}
+
 static int run_onehot(table_t *t, const proj_feature_t *f, feat_mode_t mode,
                       feat_schema_t *schema, ferr_t *e)
 {
     const column_t *c = table_find(t, f->column);
     onehot_t *v = NULL;
     column_t *src;
-    json_t *saved;
     int rc;
 
     if (c == NULL)
         return ferr_set(e, FERR_NOTFOUND, "onehot: no column '%s'", f->column);
-    if (f->vocabulary) {
-        rc = onehot_from_list(f->vocabulary, f->nvocabulary, &v, e);
-    } else if (mode == FEAT_LEARN) {
+    if (mode == FEAT_LEARN && f->vocabulary == NULL) {
         onehot_opts_t o = {.min_count = (size_t)(f->min_count > 0 ? f->min_count : 0),
                            .max_categories = (size_t)(f->max_categories > 0 ? f->max_categories : 0)};
         rc = onehot_learn(c, &o, &v, e);
     } else {
-        saved = json_object_get(schema->vocabularies, f->name);
-        if (saved == NULL)
-            return ferr_set(e, FERR_NOTFOUND, "no learned vocabulary for '%s' "
-                            "(build the features first)", f->name);
-        char *text = json_dumps(saved, JSON_COMPACT);
-        rc = onehot_from_json(text, &v, e);
-        xfree(text);
+        rc = feat_onehot_vocab(f, schema->vocabularies, &v, e);
     }
     if (rc)
         return rc;

@@ -26,4 +26,10 @@ void feat_put_column(table_t *t, column_t *c);
 int feat_run_join(const project_t *p, table_t *t, table_t *const *sources,
                   const proj_join_t *j, ferr_t *e);
 
+/* One-hot f's vocabulary when applying: the spec's own list, else the
+ * learned one in vocabularies (a feature schema's), by feature name. */
+struct onehot;
+int feat_onehot_vocab(const proj_feature_t *f, const json_t *vocabularies,
+                      struct onehot **out, ferr_t *e);
+
 #endif

@@ -180,25 +180,6 @@ bool rec_key_text(const column_t *c, size_t row, buf_t *out)
     }
 }
 
-/* The vocabulary of one-hot f: given in the spec, else learned (state). */
-static int plan_vocab(const proj_feature_t *f, const json_t *state,
-                      onehot_t **out, ferr_t *e)
-{
-    json_t *saved;
-    char *text;
-    int rc;
-    if (f->vocabulary)
-        return onehot_from_list(f->vocabulary, f->nvocabulary, out, e);
-    saved = json_object_get(state, f->name);
-    if (saved == NULL)
-        return ferr_set(e, FERR_NOTFOUND, "no learned vocabulary for '%s'",
-                        f->name);
-    text = json_dumps(saved, JSON_COMPACT);
-    rc = onehot_from_json(text ? text : "null", out, e);
-    xfree(text);
-    return rc;
-}
-
 /* Run one step on the zero-row schema table t (types for what follows). */
 static int plan_step_schema(rec_plan_t *pl, step_t *s, table_t *t,
                             const json_t *state, ferr_t *e)
@@ -225,7 +206,7 @@ static int plan_step_schema(rec_plan_t *pl, step_t *s, table_t *t,
         if (src == NULL)
             return ferr_set(e, FERR_NOTFOUND, "onehot: no column '%s'",
                             s->f->column);
-        rc = plan_vocab(s->f, state, &s->oh, e);
+        rc = feat_onehot_vocab(s->f, state, &s->oh, e);
         if (rc == FERR_OK) {
             column_t *renamed = col_clone(src, s->f->name);
             rc = onehot_apply(s->oh, renamed, false, FT_INT, &tmp, e);
@@ -1029,13 +1010,7 @@ static int run_onehot(rec_ctx_t *cx, size_t k, ferr_t *e)
     int32_t pos = -1;
     if (!col_is_null(c, 0)) {
         char tmp[32];
-        str_t v;
-        if (c->type == FT_INT) {
-            int m = snprintf(tmp, sizeof(tmp), "%lld", (long long)c->i64[0]);
-            v = (str_t){tmp, (size_t)m};
-        } else {
-            v = col_str(c, 0);
-        }
+        str_t v = onehot_key(c, 0, tmp, sizeof(tmp));
         pos = dict_find(s->oh->vocab, v.p, v.n);
         if (pos < 0 && s->unknown == REC_UNKNOWN_REJECT && s->field < 0)
             return ferr_set(e, FERR_PARSE, "feature '%s': '%s' is not a "
