@@ -31,6 +31,7 @@
 #include "features/onehot.h"
 #include "features/pipeline_int.h"
 #include "features/window.h"
+#include "store/fmt.h"
 #include "store/online.h"
 
 /* ---- the plan ----------------------------------------------------------- */
@@ -157,16 +158,8 @@ bool rec_key_text(const column_t *c, size_t row, buf_t *out)
         return false;
     switch (c->type) {
     case FT_INT: {
-        /* by hand: a build writes one key per event (777k) */
-        char d[24], *q = d + sizeof(d);
-        int64_t v = c->i64[row];
-        uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-        do
-            *--q = (char)('0' + u % 10);
-        while ((u /= 10) != 0);
-        if (v < 0)
-            *--q = '-';
-        buf_append(out, q, (size_t)(d + sizeof(d) - q));
+        char d[STORE_FMT_MAX];
+        buf_append(out, d, store_fmt_i64(c->i64[row], d));
         return true;
     }
     case FT_STRING:
@@ -1126,7 +1119,9 @@ bool rec_value_text(rec_ctx_t *cx, const char *name, buf_t *out)
         return true;
     switch (c->type) {
     case FT_INT: buf_printf(out, "%lld", (long long)c->i64[0]); break;
-    case FT_FLOAT: buf_printf(out, "%.17g", c->f64[0]); break;
+    case FT_FLOAT: /* as the feature CSV writes it */
+        buf_append(out, tmp, store_fmt_f64(c->f64[0], tmp));
+        break;
     case FT_BOOL: buf_printf(out, "%s", c->u8[0] ? "true" : "false"); break;
     case FT_DATE:
         format_date(c->i64[0], tmp, sizeof(tmp));

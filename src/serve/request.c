@@ -3,23 +3,11 @@
  */
 #include "serve/request.h"
 
-#include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Shortest "%.*g" text that reads back as x (at most 17 digits). */
-static int shortest(double x, char *out, size_t n)
-{
-    int k = 0;
-    for (int prec = 1; prec <= 17; prec++) {
-        k = snprintf(out, n, "%.*g", prec, x);
-        if (strtod(out, NULL) == x)
-            break;
-    }
-    return k;
-}
+#include "store/fmt.h"
 
 int serve_record_fields(const rec_plan_t *pl, const json_t *rec,
                         const char *path, str_t *vals, buf_t *scratch,
@@ -40,7 +28,7 @@ int serve_record_fields(const rec_plan_t *pl, const json_t *rec,
     for (size_t i = 0; i < nf && rc == FERR_OK; i++) {
         const char *name = rec_plan_field(pl, i)->name;
         const json_t *v = json_object_get(rec, name);
-        char num[40];
+        char num[STORE_FMT_MAX];
         int k;
         at[i] = SIZE_MAX;
         vals[i] = (str_t){NULL, 0};
@@ -58,11 +46,10 @@ int serve_record_fields(const rec_plan_t *pl, const json_t *rec,
             vals[i] = str_from(json_is_true(v) ? "true" : "false");
             continue;
         case JSON_INTEGER:
-            k = snprintf(num, sizeof(num), "%" PRId64,
-                         (int64_t)json_integer_value(v));
+            k = (int)store_fmt_i64((int64_t)json_integer_value(v), num);
             break;
-        case JSON_REAL:
-            k = shortest(json_real_value(v), num, sizeof(num));
+        case JSON_REAL: /* the shortest text that reads back as x */
+            k = (int)store_fmt_f64(json_real_value(v), num);
             break;
         default:
             rc = ferr_set(e, FERR_PARSE, "%s.%s: expected a string, number, "

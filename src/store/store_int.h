@@ -12,14 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Room for any value store_fmt_* writes, including the NUL. */
-#define STORE_FMT_MAX 48
+#include "store/fmt.h"
 
-/* Decimal int64; returns the length (no NUL written). */
-size_t store_fmt_i64(int64_t v, char *out);
-/* The shortest decimal text that parses back (strtod) to exactly x:
- * "0.1", "1234.5", "3", "1e+300"; "nan", "inf", "-inf".  Returns length. */
-size_t store_fmt_f64(double x, char *out);
 /* "YYYY-MM-DD" / "YYYY-MM-DD HH:MM:SS" (proleptic Gregorian; the same text
  * as format_date/format_datetime of data/parse.h).  Return length. */
 size_t store_fmt_date(int64_t days, char *out);
