@@ -111,6 +111,8 @@ struct rec_ctx {
         size_t n, cap, nevents;
     } hc;                  /* histories read (cached_history) */
     double next_check;     /* when to look for a new store */
+    bool store_failed;     /* the last open failed, with store_err */
+    ferr_t store_err;
     int32_t *ohpos;        /* per step: the one-hot position, -1 none */
     int bad_field;         /* the field the last rejection is about, or -1 */
     int *slot;             /* find_at slots: per model input, then 4 per step */
@@ -837,11 +839,18 @@ static int open_store(rec_ctx_t *cx, ferr_t *e)
             return FERR_OK; /* keep serving what we had */
         cache_clear(cx);
     } else {
-        rc = online_open(cx->online_path, &cx->store, e);
-        if (rc)
-            return ferr_prefix(e, "window features need the entity's "
-                               "history: ");
+        /* a store that could not serve is tried again only after the
+         * refresh interval, not for every record of a file */
+        if (cx->store_failed && mono_seconds() < cx->next_check) {
+            *e = cx->store_err;
+            return e->code;
+        }
         cx->next_check = mono_seconds() + REC_STORE_CHECK_S;
+        rc = online_open(cx->online_path, &cx->store, e);
+        if (rc) {
+            ferr_prefix(e, "window features need the entity's history: ");
+            goto failed;
+        }
     }
     if (!online_has_history(cx->store) ||
         !((pl->by == NULL && online_history_by(cx->store) == NULL) ||
@@ -867,11 +876,15 @@ static int open_store(rec_ctx_t *cx, ferr_t *e)
             goto bad;
         }
     }
+    cx->store_failed = false;
     return FERR_OK;
 bad:
     online_close(cx->store);
     cx->store = NULL;
-    return rc;
+failed:
+    cx->store_failed = true;
+    cx->store_err = *e;
+    return e->code;
 }
 
 /* The events of cx->key: from the cache, else read and kept. */
