@@ -96,6 +96,32 @@ void col_set_null(column_t *c, size_t i)
         c->f64[i] = NAN;
 }
 
+void col_copy_cell(column_t *dst, size_t i, const column_t *src, size_t r)
+{
+    str_t v;
+    if (col_is_null(src, r)) {
+        if (dst->type == FT_STRING)
+            col_str_append(dst, i, "", 0);
+        col_set_null(dst, i);
+        return;
+    }
+    if (dst->null)
+        dst->null[i] = 0;
+    switch (dst->type) {
+    case FT_FLOAT: dst->f64[i] = src->f64[r]; break;
+    case FT_BOOL: dst->u8[i] = src->u8[r]; break;
+    case FT_STRING:
+        v = col_str(src, r);
+        col_str_append(dst, i, v.p, v.n);
+        break;
+    case FT_CATEGORY:
+        v = col_str(src, r);
+        dst->code[i] = dict_intern(dst->dict, v.p, v.n);
+        break;
+    default: dst->i64[i] = src->i64[r]; break;
+    }
+}
+
 size_t col_null_count(const column_t *c)
 {
     size_t k = 0;

@@ -91,6 +91,10 @@ static inline bool col_is_null(const column_t *c, size_t i)
 }
 /* Mark row i null (allocating the null map on first use). */
 void col_set_null(column_t *c, size_t i);
+/* Row i of dst becomes row r of src, null included (same type; STRING
+ * and CATEGORY may be mixed).  A STRING dst is filled in row order, so i
+ * must be its next row. */
+void col_copy_cell(column_t *dst, size_t i, const column_t *src, size_t r);
 /* Number of null rows. */
 size_t col_null_count(const column_t *c);
 

@@ -726,22 +726,6 @@ static int load_fields(rec_ctx_t *cx, const str_t *vals, ferr_t *e)
     return FERR_OK;
 }
 
-/* Copy row r of src into row i of dst (same numeric type). */
-static void copy_cell(column_t *dst, size_t i, const column_t *src, size_t r)
-{
-    if (col_is_null(src, r)) {
-        col_set_null(dst, i);
-        return;
-    }
-    if (dst->null)
-        dst->null[i] = 0;
-    switch (dst->type) {
-    case FT_FLOAT: dst->f64[i] = src->f64[r]; break;
-    case FT_BOOL: dst->u8[i] = src->u8[r]; break;
-    default: dst->i64[i] = src->i64[r]; break;
-    }
-}
-
 static bool same_cell(const column_t *a, size_t i, const column_t *b, size_t r)
 {
     if (col_is_null(a, i) || col_is_null(b, r))
@@ -781,7 +765,7 @@ static void merge_overlay(rec_ctx_t *cx)
         const column_t *hc = table_find(cx->events, pl->hist[h]);
         column_t *nc = win_gather(hc, rows, n + m, hc->name);
         for (size_t i = 0; i < m; i++)
-            copy_cell(nc, n + i, cx->ov.cols[h], (size_t)mine[i]);
+            col_copy_cell(nc, n + i, cx->ov.cols[h], (size_t)mine[i]);
         table_add(t, nc, NULL);
     }
     t->nrows = n + m;
@@ -976,24 +960,11 @@ static int run_window(rec_ctx_t *cx, const step_t *s, ferr_t *e)
     if (hv)
         mv = win_gather(hv, rows, n + 1, s->f->of);
     xfree(rows);
-    /* the record itself is the last row */
-    mt->i64[n] = rt->i64[0];
-    if (col_is_null(rt, 0))
-        col_set_null(mt, n);
-    else if (mt->null)
-        mt->null[n] = 0;
-    if (mv) {
-        if (mv->null)
-            mv->null[n] = 0;
-        switch (rv->type) {
-        case FT_FLOAT: mv->f64[n] = rv->f64[0]; break;
-        case FT_BOOL: mv->u8[n] = rv->u8[0]; break;
-        case FT_STRING: case FT_CATEGORY: break; /* not summable */
-        default: mv->i64[n] = rv->i64[0]; break;
-        }
-        if (col_is_null(rv, 0))
-            col_set_null(mv, n);
-    }
+    /* the record itself is the last row (history holds no text values:
+     * a gathered text column is complete already) */
+    col_copy_cell(mt, n, rt, 0);
+    if (mv && mv->type != FT_STRING && mv->type != FT_CATEGORY)
+        col_copy_cell(mv, n, rv, 0);
     table_add(mini, mt, NULL);
     if (mv && table_add(mini, mv, NULL) != FERR_OK)
         col_free(mv); /* of == order: the same column */
@@ -1273,7 +1244,7 @@ int rec_ctx_append(rec_ctx_t *cx, ferr_t *e)
         cx->ov.prev[r] = cx->ov.last[code];
         cx->ov.last[code] = (int64_t)r;
         for (size_t h = 0; h < pl->nhist; h++)
-            copy_cell(cx->ov.cols[h], r, table_find(cx->t, pl->hist[h]), 0);
+            col_copy_cell(cx->ov.cols[h], r, table_find(cx->t, pl->hist[h]), 0);
     }
     return FERR_OK;
 }

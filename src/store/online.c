@@ -2125,32 +2125,6 @@ static bool same_event(const table_t *ev, const size_t *map, size_t nh,
     return true;
 }
 
-/* Row i of dst (the next row: STRING values go in row order) gets src's
- * row r, which has dst's type. */
-static void put_cell(column_t *dst, size_t i, const column_t *src, size_t r)
-{
-    str_t v;
-    if (col_is_null(src, r)) {
-        if (dst->type == FT_STRING)
-            col_str_append(dst, i, "", 0);
-        col_set_null(dst, i);
-        return;
-    }
-    switch (dst->type) {
-    case FT_FLOAT: dst->f64[i] = src->f64[r]; break;
-    case FT_BOOL: dst->u8[i] = src->u8[r]; break;
-    case FT_STRING:
-        v = col_str(src, r);
-        col_str_append(dst, i, v.p, v.n);
-        break;
-    case FT_CATEGORY:
-        v = col_str(src, r);
-        dst->code[i] = dict_intern(dst->dict, v.p, v.n);
-        break;
-    default: dst->i64[i] = src->i64[r]; break;
-    }
-}
-
 static int push_events(sqlite3 *db, const online_t *src, const table_t *ev,
                        const size_t *map, size_t *added, ferr_t *e)
 {
@@ -2206,7 +2180,7 @@ static int push_events(sqlite3 *db, const online_t *src, const table_t *ev,
         }
         /* re-encode with the event appended: old events then this one */
         for (size_t j = 0; j < src->nhist; j++)
-            put_cell(t->cols[j], n, ev->cols[map[j]], i);
+            col_copy_cell(t->cols[j], n, ev->cols[map[j]], i);
         rows = xcalloc(n + 1, sizeof(*rows));
         for (size_t r = 0; r <= n; r++)
             rows[r] = r;

@@ -63,12 +63,49 @@ static void test_dict(void **state)
     dict_free(d);
 }
 
+/* col_copy_cell: values, nulls (a null overwritten, a value nulled), text
+ * in row order, category to string and back. */
+static void test_copy_cell(void **state)
+{
+    column_t *f = col_new("f", FT_FLOAT, 2), *g = col_new("g", FT_FLOAT, 2);
+    column_t *s = col_new("s", FT_STRING, 2), *c = col_new("c", FT_CATEGORY, 2);
+    column_t *s2 = col_new("s2", FT_STRING, 3);
+    (void)state;
+    f->f64[0] = 1.5;
+    col_set_null(f, 1);
+    col_set_null(g, 0);
+    col_copy_cell(g, 0, f, 0);
+    col_copy_cell(g, 1, f, 1);
+    assert_false(col_is_null(g, 0));
+    assert_true(g->f64[0] == 1.5);
+    assert_true(col_is_null(g, 1));
+    col_str_append(s, 0, "ab", 2);
+    col_str_append(s, 1, "", 0);
+    col_set_null(s, 1);
+    col_copy_cell(c, 0, s, 0);
+    col_copy_cell(c, 1, s, 1);
+    assert_true(str_eq_cstr(col_str(c, 0), "ab"));
+    assert_true(col_is_null(c, 1));
+    col_copy_cell(s2, 0, c, 0);
+    col_copy_cell(s2, 1, c, 1);
+    col_copy_cell(s2, 2, s, 0);
+    assert_true(str_eq_cstr(col_str(s2, 0), "ab"));
+    assert_true(col_is_null(s2, 1));
+    assert_true(str_eq_cstr(col_str(s2, 2), "ab"));
+    col_free(f);
+    col_free(g);
+    col_free(s);
+    col_free(c);
+    col_free(s2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_types),
         cmocka_unit_test(test_columns),
         cmocka_unit_test(test_dict),
+        cmocka_unit_test(test_copy_cell),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
