@@ -726,13 +726,20 @@ static int load_fields(rec_ctx_t *cx, const str_t *vals, ferr_t *e)
     return FERR_OK;
 }
 
+/* Whether two history values are the same as the store keeps them (a NaN
+ * is a null, -0.0 is 0.0): the store's rule for a pushed event it already
+ * holds, so both sides call the same events duplicates. */
+static bool hist_null(const column_t *c, size_t i)
+{
+    return col_is_null(c, i) || (c->type == FT_FLOAT && isnan(c->f64[i]));
+}
+
 static bool same_cell(const column_t *a, size_t i, const column_t *b, size_t r)
 {
-    if (col_is_null(a, i) || col_is_null(b, r))
-        return col_is_null(a, i) && col_is_null(b, r);
+    if (hist_null(a, i) || hist_null(b, r))
+        return hist_null(a, i) && hist_null(b, r);
     switch (a->type) {
-    case FT_FLOAT:
-        return memcmp(&a->f64[i], &b->f64[r], sizeof(double)) == 0;
+    case FT_FLOAT: return a->f64[i] == b->f64[r];
     case FT_BOOL: return a->u8[i] == b->u8[r];
     default: return a->i64[i] == b->i64[r];
     }

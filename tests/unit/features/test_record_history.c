@@ -186,6 +186,25 @@ static void test_append_and_refresh(void **state)
     fx_close(&f);
 }
 
+/* The plan's duplicate rule is the store's: -0.0 is 0.0 (and a NaN is a
+ * null), so an event the store would count as held is not appended. */
+static void test_duplicate_as_stored(void **state)
+{
+    const int64_t days[] = {1};
+    const double amt[] = {0.0};
+    fx_t f;
+    float x[2];
+    ferr_t e = {0};
+    (void)state;
+    fx_open(&f, "c.db");
+    store(f.path, days, amt, 1);
+    assert_int_equal(score(&f, "7", "1", "-0.0", x, &e), FERR_OK);
+    assert_int_equal(rec_ctx_append(f.cx, &e), FERR_EXISTS);
+    assert_int_equal(score(&f, "7", "1", "0.5", x, &e), FERR_OK);
+    assert_int_equal(rec_ctx_append(f.cx, &e), FERR_OK);
+    fx_close(&f);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -206,6 +225,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_history_windows),
         cmocka_unit_test(test_append_and_refresh),
+        cmocka_unit_test(test_duplicate_as_stored),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
